@@ -1,0 +1,97 @@
+// Package feedmill holds the domain types shared by every part of the
+// aggregator: the items it stores, where they came from, and the sentinel
+// errors that cross package boundaries. It does no I/O and imports nothing
+// from the project, so every other package can depend on it.
+package feedmill
+
+import (
+	"errors"
+	"time"
+)
+
+// Version is the release of feedmill, reported by `feedmill version` and in
+// the User-Agent of every request. Builds may override it with
+// -ldflags "-X github.com/feedmill/feedmill.Version=...".
+var Version = "0.1.0-dev"
+
+// Item is one normalized entry: a news story as stored once, however many
+// feeds carried it.
+type Item struct {
+	// ID is the storage identifier; zero until stored. It never changes once
+	// assigned, so outputs derive their entry ids from it.
+	ID int64
+	// Feed is the name of the feed that first carried the item.
+	Feed string
+	// Key identifies the item inside its feed: the feed's guid or id, else
+	// the canonical link, else a content hash (see normalize.Key).
+	Key string
+	// GUID is the feed's own identifier for the item, if it had one.
+	GUID string
+	// Link is the canonical, absolute URL of the article ("" when none).
+	Link string
+	// Title is plain text, never HTML.
+	Title string
+	// Content is sanitized HTML: the feed's full content when it gave one,
+	// else its description or summary.
+	Content string
+	// Author is the item's author as plain text, if known.
+	Author string
+	// Categories are the feed's own categories for the item.
+	Categories []string
+	// Published is when the item was published (falling back to its update
+	// time, then to when feedmill first saw it). Always set once stored.
+	Published time.Time
+	// Updated is the item's own update time, or zero.
+	Updated time.Time
+	// FirstSeen is when feedmill first stored the item.
+	FirstSeen time.Time
+	// Hash fingerprints the raw item as fetched, so a poll that sees the same
+	// item unchanged can skip normalizing and writing it.
+	Hash string
+	// Topics are the names of the topics whose rules match the item.
+	Topics []string
+	// Sources lists every feed that carried the item, first one first.
+	Sources []Source
+}
+
+// Source is one feed's copy of an item.
+type Source struct {
+	Feed string `json:"feed"`
+	Link string `json:"link"`
+}
+
+// FeedState is what feedmill knows about one configured feed between polls.
+type FeedState struct {
+	Name string
+	URL  string
+	// Title and SiteURL are taken from the feed document itself.
+	Title   string
+	SiteURL string
+	// LastFetch is when the feed was last polled, successfully or not.
+	LastFetch time.Time
+	// LastSuccess is when the feed was last polled successfully.
+	LastSuccess time.Time
+	// Status is StatusOK, StatusFailing or "" when never fetched.
+	Status string
+	// LastError is the error of the last poll, "" when it succeeded.
+	LastError string
+	// Items counts the items this feed has carried.
+	Items int
+}
+
+// Feed statuses as stored and shown by `feedmill feeds`.
+const (
+	StatusOK      = "ok"
+	StatusFailing = "failing"
+)
+
+// Sentinel errors shared across packages. Callers branch on them with
+// errors.Is; messages are wrapped with the feed's name where it is known.
+var (
+	// ErrNotFound means a named feed, output or item does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrTooLarge means a response body exceeded the configured cap.
+	ErrTooLarge = errors.New("response body too large")
+	// ErrNotAFeed means a document could be fetched but is no feed.
+	ErrNotAFeed = errors.New("not a feed")
+)
