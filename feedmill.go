@@ -29,6 +29,9 @@ type Item struct {
 	GUID string
 	// Link is the canonical, absolute URL of the article ("" when none).
 	Link string
+	// LinkKey is the looser form of Link used to find the same article in
+	// other feeds (scheme, www. and AMP variants folded); "" when no link.
+	LinkKey string
 	// Title is plain text, never HTML.
 	Title string
 	// Content is sanitized HTML: the feed's full content when it gave one,

@@ -1,0 +1,301 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedmill/feedmill"
+)
+
+// Batch is what one successful fetch of one feed brings to the database.
+type Batch struct {
+	// Feed and URL name the feed as configured.
+	Feed string
+	URL  string
+	// Title and SiteURL are the feed document's own.
+	Title   string
+	SiteURL string
+	// FetchedAt is when the fetch finished.
+	FetchedAt time.Time
+	// Items are the normalized items that are new or changed. Items the
+	// caller found unchanged (see KnownHashes) are left out and counted in
+	// Seen, so an all-seen poll writes nothing but the feed's state.
+	Items []feedmill.Item
+	// Seen counts items the caller skipped as already stored and unchanged.
+	Seen int
+}
+
+// Result counts what Ingest did with a batch.
+type Result struct {
+	// New items were stored for the first time.
+	New int
+	// Merged items were already stored from another feed (same link); this
+	// feed was added to their sources.
+	Merged int
+	// Updated items were stored from this feed before and changed since.
+	Updated int
+	// Seen items were already stored and unchanged.
+	Seen int
+}
+
+// Changed reports whether the batch changed any item.
+func (r Result) Changed() bool { return r.New+r.Merged+r.Updated > 0 }
+
+// KnownHashes returns, for those of keys that feed has already stored, the
+// raw hash stored with them. A caller skips items whose hash is unchanged.
+func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
+	known := make(map[string]string, len(keys))
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 500)]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, feed)
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT s.key, s.raw_hash FROM sources s JOIN feeds f ON f.id = s.feed_id
+			WHERE f.name = ? AND s.key IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: known items of %s: %w", feed, err)
+		}
+		for rows.Next() {
+			var k, h string
+			if err := rows.Scan(&k, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			known[k] = h
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+// Ingest stores one fetched batch in a single transaction: new items are
+// inserted, items carried by another feed gain a source, changed items are
+// updated in place, and the feed's state is marked successful.
+func (db *DB) Ingest(ctx context.Context, b Batch) (Result, error) {
+	res := Result{Seen: b.Seen}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
+		if err != nil {
+			return err
+		}
+		at := nanos(b.FetchedAt)
+		for i := range b.Items {
+			if err := ingestItem(ctx, tx, feedID, &b.Items[i], at, &res); err != nil {
+				return fmt.Errorf("item %q: %w", b.Items[i].Key, err)
+			}
+		}
+		if res.Changed() {
+			if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'items_version'`); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE feeds SET title = ?, site_url = ?, last_fetch = ?, last_success = ?,
+			status = ?, last_error = '' WHERE id = ?`, b.Title, b.SiteURL, at, at, feedmill.StatusOK, feedID)
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
+	}
+	return res, nil
+}
+
+// RecordFailure marks a feed's poll as failed with fetchErr, keeping its
+// items and its last successful fetch time.
+func (db *DB) RecordFailure(ctx context.Context, feed, url string, at time.Time, fetchErr error) error {
+	msg := "unknown error"
+	if fetchErr != nil {
+		msg = fetchErr.Error()
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		feedID, err := upsertFeed(ctx, tx, feed, url)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE feeds SET last_fetch = ?, status = ?, last_error = ? WHERE id = ?`,
+			nanos(at), feedmill.StatusFailing, msg, feedID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record failure of %s: %w", feed, err)
+	}
+	return nil
+}
+
+// write runs fn in a write transaction and commits it. The transaction is
+// rolled back if fn fails or ctx ends; a cancelled ingest never half-commits.
+func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func upsertFeed(ctx context.Context, tx *sql.Tx, name, url string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO feeds (name, url) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET url = excluded.url RETURNING id`, name, url).Scan(&id)
+	return id, err
+}
+
+// ingestItem stores one item of a batch and counts what it did.
+func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, res *Result) error {
+	if it.Key == "" {
+		return errors.New("item has no key")
+	}
+	cats, err := json.Marshal(nonNil(it.Categories))
+	if err != nil {
+		return err
+	}
+	published := nanos(it.Published)
+	if published == 0 {
+		published = at // no date of its own: first seen
+	}
+
+	var itemID int64
+	var rawHash string
+	err = tx.QueryRowContext(ctx, `SELECT item_id, raw_hash FROM sources WHERE feed_id = ? AND key = ?`,
+		feedID, it.Key).Scan(&itemID, &rawHash)
+	switch {
+	case err == nil && rawHash == it.Hash:
+		res.Seen++
+		it.ID = itemID
+		return nil
+	case err == nil:
+		// Same item, new content: update it in place. If its new link is
+		// already another item's, the two are one article: merge them.
+		if it.LinkKey != "" {
+			var other int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE link_key = ? AND id <> ?`, it.LinkKey, itemID).Scan(&other)
+			switch {
+			case err == nil:
+				keep, drop := min(itemID, other), max(itemID, other)
+				if err := mergeItems(ctx, tx, keep, drop); err != nil {
+					return err
+				}
+				itemID = keep
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		// An item without a date of its own keeps the one it was given.
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, link_key = ?, title = ?, content = ?, author = ?,
+			categories = ?, published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ? WHERE id = ?`,
+			it.Link, nullable(it.LinkKey), it.Title, it.Content, it.Author, string(cats),
+			nanos(it.Published), nanos(it.Published), nanos(it.Updated), itemID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET raw_hash = ?, link = ?, item_id = ? WHERE feed_id = ? AND key = ?`,
+			it.Hash, it.Link, itemID, feedID, it.Key); err != nil {
+			return err
+		}
+		if err := setTopics(ctx, tx, itemID, it.Topics); err != nil {
+			return err
+		}
+		res.Updated++
+		it.ID = itemID
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+
+	// A key this feed never carried: maybe an article another feed carried.
+	if it.LinkKey != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
+		switch {
+		case err == nil:
+			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
+				return err
+			}
+			res.Merged++
+			it.ID = itemID
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, link_key, title, content, author, categories,
+		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		feedID, it.Link, nullable(it.LinkKey), it.Title, it.Content, it.Author, string(cats),
+		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
+		return err
+	}
+	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
+		return err
+	}
+	if err := setTopics(ctx, tx, itemID, it.Topics); err != nil {
+		return err
+	}
+	res.New++
+	it.ID = itemID
+	return nil
+}
+
+func insertSource(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, itemID, at int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO sources (feed_id, key, item_id, link, raw_hash, first_seen)
+		VALUES (?, ?, ?, ?, ?, ?)`, feedID, it.Key, itemID, it.Link, it.Hash, at)
+	return err
+}
+
+// mergeItems folds item drop into item keep: its sources and topics move
+// over and drop is deleted. keep is the older item, so ids stay stable.
+func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
+	for _, q := range []string{
+		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
+		`INSERT OR IGNORE INTO item_topics (topic, item_id) SELECT topic, ? FROM item_topics WHERE item_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, keep, drop); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, drop)
+	return err
+}
+
+// setTopics replaces the topics of an item.
+func setTopics(ctx context.Context, tx *sql.Tx, itemID int64, topics []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ?`, itemID); err != nil {
+		return err
+	}
+	for _, t := range topics {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (topic, item_id) VALUES (?, ?)`, t, itemID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}

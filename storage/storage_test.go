@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func item(key, link, title string, topics ...string) feedmill.Item {
+	lk := ""
+	if link != "" {
+		lk = "key:" + link
+	}
+	return feedmill.Item{Key: key, Link: link, LinkKey: lk, Title: title, Content: "<p>" + title + "</p>",
+		Hash: "h:" + title, Topics: topics, Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(len(title)) * time.Minute)}
+}
+
+func TestIngestDeduplicates(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	at := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+
+	steps := []struct {
+		name  string
+		batch Batch
+		want  Result
+		items int
+	}{
+		{"first poll", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"), item("hash:3", "", "three", "t2"),
+		}}, Result{New: 3}, 3},
+		{"same items again", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"),
+		}}, Result{Seen: 2}, 3},
+		{"another feed, same link", Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
+			item("link:https://x/1", "https://x/1", "one from b", "t1"),
+		}}, Result{Merged: 1}, 3},
+		{"changed content", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+			item("guid:2", "https://x/2", "two, corrected", "t2"),
+		}}, Result{Updated: 1}, 3},
+		{"link moves onto another item's link", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+			item("guid:2", "https://x/1", "two is one", "t9"),
+		}}, Result{Updated: 1}, 2},
+	}
+	for _, s := range steps {
+		got, err := db.Ingest(ctx, s.batch)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got != s.want {
+			t.Errorf("%s: result %+v, want %+v", s.name, got, s.want)
+		}
+		items, err := db.Items(ctx, ItemQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != s.items {
+			t.Errorf("%s: %d items stored, want %d", s.name, len(items), s.items)
+		}
+	}
+
+	items, err := db.Items(ctx, ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merged *feedmill.Item
+	for i := range items {
+		if items[i].Link == "https://x/1" {
+			merged = &items[i]
+		}
+	}
+	if merged == nil {
+		t.Fatal("merged item missing")
+	}
+	// Feed a carried it under two keys with one link: one source for a.
+	if len(merged.Sources) != 2 {
+		t.Errorf("merged item sources = %+v, want a and b", merged.Sources)
+	}
+	if merged.Title != "two is one" {
+		t.Errorf("merged item title = %q, want the latest content", merged.Title)
+	}
+	if !slices.Equal(merged.Topics, []string{"t9"}) {
+		t.Errorf("merged item topics = %v, want those of its latest content", merged.Topics)
+	}
+}
+
+func TestItemsFilters(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	at := time.Now()
+	if _, err := db.Ingest(ctx, Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+		item("guid:1", "https://x/1", "one", "war"), item("guid:2", "https://x/2", "twenty-two", "war", "peace"),
+		item("guid:3", "https://x/3", "three", "sport"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
+		item("guid:9", "https://x/9", "nine nine", "peace"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	titles := func(items []feedmill.Item) []string {
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Title)
+		}
+		return out
+	}
+	tests := []struct {
+		q    ItemQuery
+		want []string
+	}{
+		{ItemQuery{}, []string{"twenty-two", "nine nine", "three", "one"}},
+		{ItemQuery{Limit: 2}, []string{"twenty-two", "nine nine"}},
+		{ItemQuery{Topics: []string{"peace"}}, []string{"twenty-two", "nine nine"}},
+		{ItemQuery{Topics: []string{"war", "sport"}}, []string{"twenty-two", "three", "one"}},
+		{ItemQuery{Feed: "b"}, []string{"nine nine"}},
+		{ItemQuery{Feed: "a", Topics: []string{"peace"}}, []string{"twenty-two"}},
+		{ItemQuery{Topics: []string{"nothing"}}, nil},
+	}
+	for _, tt := range tests {
+		items, err := db.Items(ctx, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := titles(items); !slices.Equal(got, tt.want) {
+			t.Errorf("Items(%+v) = %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestFeedStateAndReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := db.Ingest(ctx, Batch{Feed: "good", URL: "http://g/", Title: "Good", FetchedAt: at,
+		Items: []feedmill.Item{item("guid:1", "https://x/1", "one")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordFailure(ctx, "bad", "http://b/", at, errors.New("boom")); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := db.ItemsVersion(ctx)
+	db.Close()
+
+	db, err = Open(ctx, path) // migrations are not applied twice
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	feeds, err := db.Feeds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []feedmill.FeedState{
+		{Name: "bad", URL: "http://b/", LastFetch: at, Status: feedmill.StatusFailing, LastError: "boom"},
+		{Name: "good", URL: "http://g/", Title: "Good", LastFetch: at, LastSuccess: at, Status: feedmill.StatusOK, Items: 1},
+	}
+	if !slices.Equal(feeds, want) {
+		t.Errorf("Feeds() = %+v\nwant %+v", feeds, want)
+	}
+	known, err := db.KnownHashes(ctx, "good", []string{"guid:1", "guid:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) != 1 || known["guid:1"] != "h:one" {
+		t.Errorf("KnownHashes = %v", known)
+	}
+	if v2, _ := db.ItemsVersion(ctx); v2 != v1 || v1 == 0 {
+		t.Errorf("items version %d after reopen, %d before; want equal and > 0", v2, v1)
+	}
+}
