@@ -63,6 +63,40 @@ type Source struct {
 	Link string `json:"link"`
 }
 
+// Batch is what one successful fetch of one feed brings to the database.
+type Batch struct {
+	// Feed and URL name the feed as configured.
+	Feed string
+	URL  string
+	// Title and SiteURL are the feed document's own.
+	Title   string
+	SiteURL string
+	// FetchedAt is when the fetch finished.
+	FetchedAt time.Time
+	// Items are the normalized items that are new or changed. Items the
+	// caller found unchanged (by their Hash) are left out and counted in
+	// Seen, so an all-seen poll writes nothing but the feed's state.
+	Items []Item
+	// Seen counts items the caller skipped as already stored and unchanged.
+	Seen int
+}
+
+// IngestResult counts what Ingest did with a batch.
+type IngestResult struct {
+	// New items were stored for the first time.
+	New int
+	// Merged items were already stored from another feed (same link); this
+	// feed was added to their sources.
+	Merged int
+	// Updated items were stored from this feed before and changed since.
+	Updated int
+	// Seen items were already stored and unchanged.
+	Seen int
+}
+
+// Changed reports whether the batch changed any item.
+func (r IngestResult) Changed() bool { return r.New+r.Merged+r.Updated > 0 }
+
 // FeedState is what feedmill knows about one configured feed between polls.
 type FeedState struct {
 	Name string

@@ -12,40 +12,6 @@ import (
 	"github.com/feedmill/feedmill"
 )
 
-// Batch is what one successful fetch of one feed brings to the database.
-type Batch struct {
-	// Feed and URL name the feed as configured.
-	Feed string
-	URL  string
-	// Title and SiteURL are the feed document's own.
-	Title   string
-	SiteURL string
-	// FetchedAt is when the fetch finished.
-	FetchedAt time.Time
-	// Items are the normalized items that are new or changed. Items the
-	// caller found unchanged (see KnownHashes) are left out and counted in
-	// Seen, so an all-seen poll writes nothing but the feed's state.
-	Items []feedmill.Item
-	// Seen counts items the caller skipped as already stored and unchanged.
-	Seen int
-}
-
-// Result counts what Ingest did with a batch.
-type Result struct {
-	// New items were stored for the first time.
-	New int
-	// Merged items were already stored from another feed (same link); this
-	// feed was added to their sources.
-	Merged int
-	// Updated items were stored from this feed before and changed since.
-	Updated int
-	// Seen items were already stored and unchanged.
-	Seen int
-}
-
-// Changed reports whether the batch changed any item.
-func (r Result) Changed() bool { return r.New+r.Merged+r.Updated > 0 }
-
 // KnownHashes returns, for those of keys that feed has already stored, the
 // raw hash stored with them. A caller skips items whose hash is unchanged.
 func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
@@ -81,8 +47,8 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // Ingest stores one fetched batch in a single transaction: new items are
 // inserted, items carried by another feed gain a source, changed items are
 // updated in place, and the feed's state is marked successful.
-func (db *DB) Ingest(ctx context.Context, b Batch) (Result, error) {
-	res := Result{Seen: b.Seen}
+func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
+	res := feedmill.IngestResult{Seen: b.Seen}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
@@ -104,7 +70,7 @@ func (db *DB) Ingest(ctx context.Context, b Batch) (Result, error) {
 		return err
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
+		return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
 	}
 	return res, nil
 }
@@ -153,7 +119,7 @@ func upsertFeed(ctx context.Context, tx *sql.Tx, name, url string) (int64, error
 }
 
 // ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, res *Result) error {
+func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}

@@ -36,25 +36,25 @@ func TestIngestDeduplicates(t *testing.T) {
 
 	steps := []struct {
 		name  string
-		batch Batch
-		want  Result
+		batch feedmill.Batch
+		want  feedmill.IngestResult
 		items int
 	}{
-		{"first poll", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+		{"first poll", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"), item("hash:3", "", "three", "t2"),
-		}}, Result{New: 3}, 3},
-		{"same items again", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+		}}, feedmill.IngestResult{New: 3}, 3},
+		{"same items again", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"),
-		}}, Result{Seen: 2}, 3},
-		{"another feed, same link", Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
+		}}, feedmill.IngestResult{Seen: 2}, 3},
+		{"another feed, same link", feedmill.Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
 			item("link:https://x/1", "https://x/1", "one from b", "t1"),
-		}}, Result{Merged: 1}, 3},
-		{"changed content", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+		}}, feedmill.IngestResult{Merged: 1}, 3},
+		{"changed content", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/2", "two, corrected", "t2"),
-		}}, Result{Updated: 1}, 3},
-		{"link moves onto another item's link", Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+		}}, feedmill.IngestResult{Updated: 1}, 3},
+		{"link moves onto another item's link", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/1", "two is one", "t9"),
-		}}, Result{Updated: 1}, 2},
+		}}, feedmill.IngestResult{Updated: 1}, 2},
 	}
 	for _, s := range steps {
 		got, err := db.Ingest(ctx, s.batch)
@@ -102,13 +102,13 @@ func TestItemsFilters(t *testing.T) {
 	ctx := t.Context()
 	db := openTest(t)
 	at := time.Now()
-	if _, err := db.Ingest(ctx, Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
+	if _, err := db.Ingest(ctx, feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 		item("guid:1", "https://x/1", "one", "war"), item("guid:2", "https://x/2", "twenty-two", "war", "peace"),
 		item("guid:3", "https://x/3", "three", "sport"),
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Ingest(ctx, Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
+	if _, err := db.Ingest(ctx, feedmill.Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
 		item("guid:9", "https://x/9", "nine nine", "peace"),
 	}}); err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func TestFeedStateAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if _, err := db.Ingest(ctx, Batch{Feed: "good", URL: "http://g/", Title: "Good", FetchedAt: at,
+	if _, err := db.Ingest(ctx, feedmill.Batch{Feed: "good", URL: "http://g/", Title: "Good", FetchedAt: at,
 		Items: []feedmill.Item{item("guid:1", "https://x/1", "one")}}); err != nil {
 		t.Fatal(err)
 	}

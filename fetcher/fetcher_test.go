@@ -1,0 +1,136 @@
+package fetcher
+
+import (
+	"compress/gzip"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill"
+)
+
+const rssDoc = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Test</title><link>https://example.org/</link>
+<item><title>First</title><link>https://example.org/1</link><guid>1</guid></item>
+<item><title>Second</title><link>https://example.org/2</link><guid>2</guid></item>
+</channel></rss>`
+
+func TestFetch(t *testing.T) {
+	var gotUA string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		gotUA = r.UserAgent()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(rssDoc))
+	})
+	mux.HandleFunc("/gzip", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		gz.Write([]byte(rssDoc))
+		gz.Close()
+	})
+	mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
+		// 64 MB of zeros compress to about 64 KB: the cap must stop it.
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		zeros := make([]byte, 1<<20)
+		for range 64 {
+			gz.Write(zeros)
+		}
+		gz.Close()
+	})
+	mux.HandleFunc("/huge", func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("<!-- padding -->", 1024))
+		for range 2048 { // 32 MB
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<!DOCTYPE html><html><head><title>Hi</title></head><body>no feed</body></html>"))
+	})
+	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>unclosed`))
+	})
+	mux.HandleFunc("/missing", http.NotFound)
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel>`))
+		w.(http.Flusher).Flush()
+		select { // drip: never finish until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "local.xml"), []byte(rssDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	f := New(Options{Timeout: 500 * time.Millisecond, MaxBody: 1 << 20, FileRoot: dir})
+	tests := []struct {
+		path    string
+		items   int
+		wantErr string
+		is      error
+	}{
+		{path: "/feed", items: 2},
+		{path: "/gzip", items: 2},
+		{path: "/bomb", wantErr: "too large", is: feedmill.ErrTooLarge},
+		{path: "/huge", wantErr: "too large", is: feedmill.ErrTooLarge},
+		{path: "/html", wantErr: "not a feed: got an HTML page", is: feedmill.ErrNotAFeed},
+		{path: "/empty", wantErr: "not a feed: the document is empty", is: feedmill.ErrNotAFeed},
+		{path: "/broken", wantErr: "malformed feed"},
+		{path: "/missing", wantErr: "HTTP 404 Not Found"},
+		{path: "/slow", wantErr: "timed out after 500ms"},
+		{path: "/loop", wantErr: "more than 5 redirects"},
+		{path: "file:local.xml", items: 2},
+		{path: "file:nope.xml", wantErr: "HTTP 404"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			u := tt.path
+			if strings.HasPrefix(u, "/") {
+				u = srv.URL + u
+			}
+			res, err := f.Fetch(t.Context(), u)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				if tt.is != nil && !errors.Is(err, tt.is) {
+					t.Errorf("err = %v, want errors.Is %v", err, tt.is)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Feed.Items) != tt.items {
+				t.Errorf("%d items, want %d", len(res.Feed.Items), tt.items)
+			}
+		})
+	}
+	if !strings.HasPrefix(gotUA, "feedmill/"+feedmill.Version) {
+		t.Errorf("User-Agent = %q, want it to name feedmill and its version", gotUA)
+	}
+}
+
+func TestFileURLsNeedARoot(t *testing.T) {
+	_, err := New(Options{}).Fetch(t.Context(), "file:/etc/hostname")
+	if err == nil {
+		t.Fatal("file: URL fetched without a file root")
+	}
+}
