@@ -1,0 +1,247 @@
+// Package config loads and validates feedmill's YAML configuration.
+//
+// Parsing is strict and exhaustive: unknown keys, values of the wrong type and
+// invalid settings are all reported at once, each with the file, line, column
+// and key path of the offending value (see Error), instead of stopping at the
+// first problem as yaml.v3's KnownFields does.
+//
+// YAML anchors, aliases and merge keys ("<<: *defaults") work as usual;
+// top-level keys starting with "x-" are ignored, so that they can hold
+// anchors, as in Compose files.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultOutputLimit is the number of items an output holds when its limit
+// is not set; MaxOutputLimit is the largest limit accepted.
+const (
+	DefaultOutputLimit = 50
+	MaxOutputLimit     = 1000
+)
+
+// Config is feedmill's configuration. Zero values in a Feed inherit the
+// global setting; use the Feed* methods to read the effective values.
+type Config struct {
+	// Database is the SQLite file. A relative path is relative to the
+	// directory of the configuration file, like most daemons do, so the
+	// same file works from any working directory. "file:" URIs, ":memory:"
+	// and URLs such as postgres://... are left untouched.
+	Database string `yaml:"database"`
+	// Listen is the host:port the HTTP server binds to.
+	Listen string `yaml:"listen"`
+	// BaseURL is the absolute http(s) URL under which feedmill is reached,
+	// without a trailing slash; outputs use it for their self links. It
+	// defaults to "http://" + Listen (with "localhost" for an empty or
+	// unspecified host).
+	BaseURL string `yaml:"base_url"`
+	// Schedule is when feeds are polled, in robfig/cron/v3 standard syntax:
+	// five cron fields or a descriptor such as "@hourly" or "@every 15m".
+	Schedule string `yaml:"schedule"`
+	// UserAgent replaces the default User-Agent of requests when not "".
+	UserAgent string `yaml:"user_agent"`
+	// Timeout bounds one fetch, from connecting to reading the whole body.
+	Timeout Duration `yaml:"timeout"`
+	// MaxBody is the largest feed document accepted.
+	MaxBody Size `yaml:"max_body"`
+	// Concurrency is the number of feeds fetched at the same time.
+	Concurrency int `yaml:"concurrency"`
+	// Feeds are the feeds to poll. None is valid: the daemon then only
+	// serves what is already stored.
+	Feeds []Feed `yaml:"feeds"`
+	// Topics classify items with match queries (see package topics).
+	Topics []Topic `yaml:"topics"`
+	// Outputs are the generated feeds, served under /feeds/NAME.
+	Outputs []Output `yaml:"outputs"`
+}
+
+// Feed is one feed to poll.
+type Feed struct {
+	// Name identifies the feed in URLs and logs; see the rules in Validate.
+	Name string `yaml:"name"`
+	// URL is where the feed is fetched: http, https or file.
+	URL string `yaml:"url"`
+	// Title overrides the title the feed gives itself when not "".
+	Title string `yaml:"title"`
+	// Tags are free-form labels that topic queries can match.
+	Tags []string `yaml:"tags"`
+	// Schedule overrides Config.Schedule when not "".
+	Schedule string `yaml:"schedule"`
+	// Timeout overrides Config.Timeout when not zero.
+	Timeout Duration `yaml:"timeout"`
+	// UserAgent overrides Config.UserAgent when not "".
+	UserAgent string `yaml:"user_agent"`
+	// MaxBody overrides Config.MaxBody when not zero.
+	MaxBody Size `yaml:"max_body"`
+}
+
+// Topic is a named match query that items are classified by.
+type Topic struct {
+	// Name identifies the topic in outputs and URLs.
+	Name string `yaml:"name"`
+	// Title is the human-readable name; Name is used when "".
+	Title string `yaml:"title"`
+	// Match is the query, in the language of package topics.
+	Match string `yaml:"match"`
+}
+
+// Output is one generated feed.
+type Output struct {
+	// Name identifies the output; it is served at /feeds/NAME.rss etc.
+	Name string `yaml:"name"`
+	// Title and Description describe the output in the generated feed.
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// Topics names the topics whose items the output carries; none means
+	// every item.
+	Topics []string `yaml:"topics"`
+	// Limit is the number of most recent items the output holds, 1 to
+	// MaxOutputLimit; DefaultOutputLimit when not set.
+	Limit int `yaml:"limit"`
+}
+
+// Default returns the configuration used for everything a file leaves out.
+func Default() *Config {
+	c := &Config{
+		Database:    "feedmill.db",
+		Listen:      "127.0.0.1:8080",
+		Schedule:    "@every 15m",
+		Timeout:     Duration(30 * time.Second),
+		MaxBody:     10 * 1000 * 1000,
+		Concurrency: 8,
+	}
+	c.BaseURL = defaultBaseURL(c.Listen)
+	return c
+}
+
+// Load reads and parses the configuration file at path; see Parse.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f, path)
+}
+
+// Parse reads a configuration from r: it starts from Default, decodes the
+// YAML strictly and validates the result. filename is used in error messages
+// and its directory to resolve a relative Database path.
+//
+// On failure it returns nil and an errors.Join of *Error values, one per
+// problem, ordered by position in the file.
+func Parse(r io.Reader, filename string) (*Config, error) {
+	c := Default()
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		// An empty file (or only comments) is a valid, all-default config.
+		c.Database = resolvePath(c.Database, filepath.Dir(filename))
+		return c, nil
+	case err != nil:
+		return nil, join([]*Error{syntaxError(filename, src, err)})
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, join([]*Error{syntaxError(filename, src, err)})
+		}
+		return nil, join([]*Error{{File: filename, Line: extra.Line, Column: extra.Column,
+			Msg: "a configuration file holds a single YAML document; remove the \"---\" separator"}})
+	}
+
+	d := newDecoder(filename)
+	d.lines = strings.Split(string(src), "\n")
+	d.decodeDocument(&doc, c)
+	if !d.has("base_url") {
+		c.BaseURL = defaultBaseURL(c.Listen)
+	}
+	for i := range c.Outputs {
+		if !d.has(fmt.Sprintf("outputs[%d].limit", i)) {
+			c.Outputs[i].Limit = DefaultOutputLimit
+		}
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	v := &validator{pos: d}
+	v.validate(c)
+	if errs := append(d.errs, v.errs...); len(errs) > 0 {
+		return nil, join(errs)
+	}
+	c.Database = resolvePath(c.Database, filepath.Dir(filename))
+	return c, nil
+}
+
+// Validate checks a Config built or changed in code (for instance after
+// ApplyEnv). It reports the same problems as Parse, without positions.
+func (c *Config) Validate() error {
+	v := &validator{}
+	v.validate(c)
+	return join(v.errs)
+}
+
+// ApplyEnv overrides settings from the environment, read through getenv so
+// that tests need not touch the process environment. FEEDMILL_DATABASE_URL,
+// when set, replaces Database as is: it is not resolved against the
+// configuration file's directory.
+func (c *Config) ApplyEnv(getenv func(string) string) {
+	if v := getenv("FEEDMILL_DATABASE_URL"); v != "" {
+		c.Database = v
+	}
+}
+
+// FeedSchedule returns the schedule that applies to f.
+func (c *Config) FeedSchedule(f Feed) string {
+	if f.Schedule != "" {
+		return f.Schedule
+	}
+	return c.Schedule
+}
+
+// FeedTimeout returns the fetch timeout that applies to f.
+func (c *Config) FeedTimeout(f Feed) time.Duration {
+	if f.Timeout != 0 {
+		return time.Duration(f.Timeout)
+	}
+	return time.Duration(c.Timeout)
+}
+
+// FeedUserAgent returns the User-Agent override that applies to f; "" means
+// the fetcher's default.
+func (c *Config) FeedUserAgent(f Feed) string {
+	if f.UserAgent != "" {
+		return f.UserAgent
+	}
+	return c.UserAgent
+}
+
+// FeedMaxBody returns the largest document accepted from f, in bytes.
+func (c *Config) FeedMaxBody(f Feed) int64 {
+	if f.MaxBody != 0 {
+		return int64(f.MaxBody)
+	}
+	return int64(c.MaxBody)
+}
+
+// resolvePath makes a relative database path relative to dir.
+func resolvePath(db, dir string) string {
+	if db == "" || db == ":memory:" || filepath.IsAbs(db) ||
+		strings.HasPrefix(db, "file:") || strings.Contains(db, "://") {
+		return db
+	}
+	return filepath.Join(dir, db)
+}

@@ -1,0 +1,285 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/feedmill/feedmill/topics"
+	"github.com/robfig/cron/v3"
+)
+
+// nameRE is the shape of feed, topic and output names: they appear in URLs
+// such as /feeds/NAME.rss, so they are kept to what needs no escaping and
+// cannot be mistaken for a path or a hidden file.
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// validator collects semantic problems. pos, when not nil, locates them in
+// the file; without it (Config.Validate) errors carry only the key path.
+type validator struct {
+	pos  *decoder
+	errs []*Error
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	e := &Error{Key: path, Msg: fmt.Sprintf(format, args...)}
+	if v.pos != nil {
+		if v.pos.isBad(path) {
+			return
+		}
+		e.File = v.pos.file
+		if n := v.pos.node(path); n != nil {
+			e.Line, e.Column = n.Line, n.Column
+		}
+	}
+	v.errs = append(v.errs, e)
+}
+
+// where names path for a message about another value, with its line when
+// known: "feeds[0], line 7".
+func (v *validator) where(path string) string {
+	if v.pos != nil {
+		if n := v.pos.node(path); n != nil && n.Line > 0 {
+			return fmt.Sprintf("%s, line %d", path, n.Line)
+		}
+	}
+	return path
+}
+
+// set reports whether the file gave path a value, which tells an explicit
+// zero from an inherited one.
+func (v *validator) set(path string) bool {
+	return v.pos != nil && v.pos.has(path)
+}
+
+func (v *validator) validate(c *Config) {
+	if c.Database == "" {
+		v.errorf("database", "must not be empty")
+	}
+	v.listen("listen", c.Listen)
+	v.baseURL("base_url", c.BaseURL)
+	v.schedule("schedule", c.Schedule)
+	v.userAgent("user_agent", c.UserAgent)
+	if c.Timeout <= 0 {
+		v.errorf("timeout", "must be positive, got %s", c.Timeout)
+	}
+	if c.MaxBody <= 0 {
+		v.errorf("max_body", "must be positive, got %d", c.MaxBody)
+	}
+	if c.Concurrency < 1 {
+		v.errorf("concurrency", "must be at least 1, got %d", c.Concurrency)
+	}
+	v.feeds(c.Feeds)
+	defined := v.topics(c.Topics)
+	v.outputs(c.Outputs, defined)
+}
+
+func (v *validator) feeds(feeds []Feed) {
+	v.uniqueNames("feeds", "feed", len(feeds), func(i int) string { return feeds[i].Name })
+	urls := map[string]int{}
+	for i, f := range feeds {
+		p := fmt.Sprintf("feeds[%d]", i)
+		if f.URL == "" {
+			v.errorf(p+".url", "is required")
+		} else if err := checkFeedURL(f.URL); err != nil {
+			v.errorf(p+".url", "%q %v", f.URL, err)
+		} else if first, dup := urls[f.URL]; dup {
+			v.errorf(p+".url", "%q is already the URL of feed %q (%s)", f.URL, feeds[first].Name, v.where(fmt.Sprintf("feeds[%d].url", first)))
+		} else {
+			urls[f.URL] = i
+		}
+		for j, t := range f.Tags {
+			if strings.TrimSpace(t) == "" {
+				v.errorf(fmt.Sprintf("%s.tags[%d]", p, j), "must not be empty")
+			}
+		}
+		if f.Schedule != "" {
+			v.schedule(p+".schedule", f.Schedule)
+		}
+		if f.Timeout < 0 || (f.Timeout == 0 && v.set(p+".timeout")) {
+			v.errorf(p+".timeout", "must be positive, got %s (leave it out to use the global timeout)", f.Timeout)
+		}
+		if f.MaxBody < 0 || (f.MaxBody == 0 && v.set(p+".max_body")) {
+			v.errorf(p+".max_body", "must be positive, got %d (leave it out to use the global max_body)", f.MaxBody)
+		}
+		v.userAgent(p+".user_agent", f.UserAgent)
+	}
+}
+
+// topics checks the topics and compiles their queries, and returns the
+// names of the topics defined.
+func (v *validator) topics(ts []Topic) map[string]bool {
+	names := v.uniqueNames("topics", "topic", len(ts), func(i int) string { return ts[i].Name })
+	var defs []topics.Def
+	index := map[string]int{} // topic name → index in ts, to place errors
+	for i, t := range ts {
+		p := fmt.Sprintf("topics[%d]", i)
+		if strings.TrimSpace(t.Match) == "" {
+			v.errorf(p+".match", "is required")
+			continue
+		}
+		if _, dup := index[t.Name]; dup {
+			continue // already reported; Compile could not tell the two apart
+		}
+		index[t.Name] = i
+		defs = append(defs, topics.Def{Name: t.Name, Match: t.Match})
+	}
+	if _, err := topics.Compile(defs); err != nil {
+		v.compileErrors(err, ts, index)
+	}
+	return names
+}
+
+// compileErrors places each *topics.SyntaxError of err on the query it is
+// about, at the column of the query where the problem is.
+func (v *validator) compileErrors(err error, ts []Topic, index map[string]int) {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, err := range errs {
+		se, ok := errors.AsType[*topics.SyntaxError](err)
+		i, found := 0, false
+		if ok {
+			i, found = index[se.Topic]
+		}
+		if !found {
+			v.errorf("topics", "%v", err)
+			continue
+		}
+		path := fmt.Sprintf("topics[%d].match", i)
+		v.errorf(path, "%s (at character %d of the query)", se.Msg, se.Pos)
+		if v.pos == nil || v.pos.isBad(path) {
+			continue
+		}
+		e := v.errs[len(v.errs)-1]
+		if n := v.pos.nodes[path]; n != nil {
+			e.Line, e.Column = queryPosition(v.pos.lines, resolve(n), ts[i].Match, se.Pos)
+		}
+	}
+}
+
+func (v *validator) outputs(outs []Output, defined map[string]bool) {
+	v.uniqueNames("outputs", "output", len(outs), func(i int) string { return outs[i].Name })
+	var known []string
+	for name := range defined {
+		known = append(known, name)
+	}
+	for i, o := range outs {
+		p := fmt.Sprintf("outputs[%d]", i)
+		seen := map[string]bool{}
+		for j, t := range o.Topics {
+			tp := fmt.Sprintf("%s.topics[%d]", p, j)
+			switch {
+			case !defined[t]:
+				v.errorf(tp, "unknown topic %q%s", t, suggestion(t, known))
+			case seen[t]:
+				v.errorf(tp, "topic %q is listed twice", t)
+			}
+			seen[t] = true
+		}
+		if o.Limit < 1 || o.Limit > MaxOutputLimit {
+			v.errorf(p+".limit", "must be between 1 and %d, got %d", MaxOutputLimit, o.Limit)
+		}
+	}
+}
+
+// uniqueNames checks the name of each of n elements of the list at path and
+// returns the set of names.
+func (v *validator) uniqueNames(list, what string, n int, name func(int) string) map[string]bool {
+	first := map[string]int{}
+	names := map[string]bool{}
+	for i := range n {
+		p := fmt.Sprintf("%s[%d].name", list, i)
+		nm := name(i)
+		switch {
+		case nm == "":
+			v.errorf(p, "is required")
+			continue
+		case !nameRE.MatchString(nm):
+			v.errorf(p, "%q is not a valid %s name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (names appear in URLs)", nm, what)
+		}
+		if j, dup := first[nm]; dup {
+			v.errorf(p, "duplicate %s name %q (first used by %s)", what, nm, v.where(fmt.Sprintf("%s[%d].name", list, j)))
+			continue
+		}
+		first[nm] = i
+		names[nm] = true
+	}
+	return names
+}
+
+// checkFeedURL returns what is wrong with a feed URL, phrased to follow it.
+func checkFeedURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("is not a valid URL")
+	}
+	switch u.Scheme {
+	case "http", "https":
+		if u.Host == "" {
+			return errors.New("has no host")
+		}
+		return nil
+	case "file":
+		if u.Path == "" {
+			return errors.New("has no path")
+		}
+		return nil
+	}
+	return errors.New("is not an http(s) URL")
+}
+
+func (v *validator) listen(path, s string) {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		v.errorf(path, "%q is not host:port (for example \"127.0.0.1:8080\" or \":8080\")", s)
+		return
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		v.errorf(path, "%q has an invalid port %q (want a number from 0 to 65535)", s, port)
+	}
+}
+
+func (v *validator) baseURL(path, s string) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		v.errorf(path, "%q is not an absolute http(s) URL", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		v.errorf(path, "%q must not have a query or fragment", s)
+	}
+}
+
+// schedule checks s with cron.ParseStandard, the parser the poller uses.
+func (v *validator) schedule(path, s string) {
+	if _, err := cron.ParseStandard(s); err != nil {
+		v.errorf(path, "%q is not a valid schedule: %v (examples: \"@every 15m\", \"@hourly\", \"*/10 * * * *\")", s, err)
+	}
+}
+
+func (v *validator) userAgent(path, s string) {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		v.errorf(path, "must not contain control characters such as newlines")
+	}
+}
+
+// defaultBaseURL derives the base URL from the listen address: what a
+// browser on the same host would use.
+func defaultBaseURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
