@@ -229,7 +229,8 @@ func checkFeedURL(s string) error {
 		}
 		return nil
 	case "file":
-		if u.Path == "" {
+		// file:relative/path (opaque) is relative to the config's directory.
+		if u.Path == "" && u.Opaque == "" {
 			return errors.New("has no path")
 		}
 		return nil

@@ -144,6 +144,9 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Result, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused, then give up.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		if resp.Request.URL.Scheme == "file" && resp.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("no such file: %s", resp.Request.URL.Path)
+		}
 		return nil, &StatusError{Code: resp.StatusCode}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))

@@ -97,7 +97,7 @@ func TestFetch(t *testing.T) {
 		{path: "/slow", wantErr: "timed out after 500ms"},
 		{path: "/loop", wantErr: "more than 5 redirects"},
 		{path: "file:local.xml", items: 2},
-		{path: "file:nope.xml", wantErr: "HTTP 404"},
+		{path: "file:nope.xml", wantErr: "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

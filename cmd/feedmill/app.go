@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/feedmill/feedmill/config"
+	"github.com/feedmill/feedmill/feedgen"
+	"github.com/feedmill/feedmill/fetcher"
+	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/poller"
+	"github.com/feedmill/feedmill/server"
+	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/topics"
+)
+
+// configError is a configuration that cannot be used; its message already
+// names the file and every problem.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// resolveConfigPath applies the fallbacks: --config, $FEEDMILL_CONFIG,
+// ./config.yaml.
+func (e *env) resolveConfigPath() string {
+	if e.configPath != "" {
+		return e.configPath
+	}
+	if p := e.getenv("FEEDMILL_CONFIG"); p != "" {
+		return p
+	}
+	return "config.yaml"
+}
+
+// loadConfig reads, validates and applies the environment to the config.
+func (e *env) loadConfig() (*config.Config, error) {
+	path := e.resolveConfigPath()
+	cfg, err := config.Load(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, &configError{fmt.Errorf("feedmill: configuration file %s not found (use --config FILE or FEEDMILL_CONFIG)", path)}
+		}
+		return nil, &configError{fmt.Errorf("feedmill: invalid configuration:\n%w", indent(err))}
+	}
+	cfg.ApplyEnv(e.getenv)
+	return cfg, nil
+}
+
+// indent puts each line of a joined error on its own indented line.
+func indent(err error) error {
+	return fmt.Errorf("  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+}
+
+// logger builds the process logger from the global flags.
+func (e *env) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if e.logLevel != "" {
+		if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
+			return nil, &usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", e.logLevel)}
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := e.logFormat
+	if format == "" {
+		format = "json"
+		if isTerminal(w) {
+			format = "text"
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{fmt.Sprintf("--log-format %q: want text or json", e.logFormat)}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// app is the wired application: everything built from one config.
+type app struct {
+	cfg      *config.Config
+	db       *storage.DB
+	pipeline *poller.Pipeline
+	feeds    []poller.Feed
+}
+
+// openApp loads the config and builds the database and pipeline.
+func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	set, err := compileTopics(cfg)
+	if err != nil {
+		return nil, &configError{err}
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	root, err := filepath.Abs(filepath.Dir(e.resolveConfigPath()))
+	if err != nil {
+		return nil, err
+	}
+	newFetcher := func(f config.Feed) *fetcher.Fetcher {
+		return fetcher.New(fetcher.Options{
+			UserAgent: cfg.FeedUserAgent(f),
+			Timeout:   cfg.FeedTimeout(f),
+			MaxBody:   cfg.FeedMaxBody(f),
+			FileRoot:  root,
+		})
+	}
+	defaultFetcher := newFetcher(config.Feed{})
+	a := &app{cfg: cfg, db: db}
+	a.pipeline = &poller.Pipeline{
+		Store:      db,
+		Fetcher:    defaultFetcher,
+		Normalizer: normalize.New(nil),
+		Topics:     set,
+		Log:        log,
+	}
+	for _, f := range cfg.Feeds {
+		pf := poller.Feed{Name: f.Name, URL: f.URL, Schedule: cfg.FeedSchedule(f), Title: f.Title, Tags: f.Tags}
+		if f.Timeout != 0 || f.UserAgent != "" || f.MaxBody != 0 {
+			pf.Fetcher = newFetcher(f)
+		}
+		a.feeds = append(a.feeds, pf)
+	}
+	return a, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+func compileTopics(cfg *config.Config) (*topics.Set, error) {
+	defs := make([]topics.Def, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		defs[i] = topics.Def{Name: t.Name, Match: t.Match}
+	}
+	return topics.Compile(defs)
+}
+
+// serverConfig turns the config's outputs into the server's.
+func (a *app) serverConfig(log *slog.Logger) server.Config {
+	sc := server.Config{Sources: map[string]feedgen.SourceFeed{}, Log: log}
+	for _, f := range a.cfg.Feeds {
+		sc.Sources[f.Name] = feedgen.SourceFeed{Title: f.Title, URL: f.URL}
+	}
+	for _, o := range a.cfg.Outputs {
+		sc.Outputs = append(sc.Outputs, server.Output{
+			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description, BaseURL: a.cfg.BaseURL},
+			Topics: o.Topics,
+			Limit:  o.Limit,
+		})
+	}
+	return sc
+}
+
+// selectFeeds returns the named feeds, or all when names is empty.
+func (a *app) selectFeeds(names []string) ([]poller.Feed, error) {
+	if len(names) == 0 {
+		return a.feeds, nil
+	}
+	var out []poller.Feed
+	for _, n := range names {
+		found := false
+		for _, f := range a.feeds {
+			if f.Name == n {
+				out = append(out, f)
+				found = true
+			}
+		}
+		if !found {
+			return nil, &usageError{fmt.Sprintf("no feed named %q in %s", n, "the configuration")}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/feedmill/feedmill"
+)
+
+func cmdCheck(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: feedmill check [--config FILE]\n\nValidate the configuration and print every problem found.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if _, err := compileTopics(cfg); err != nil {
+		return &configError{err}
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (%d feeds, %d topics, %d outputs)\n", e.resolveConfigPath(), len(cfg.Feeds), len(cfg.Topics), len(cfg.Outputs))
+	return nil
+}
+
+func cmdVersion(ctx context.Context, e *env, args []string) error {
+	fmt.Fprintf(e.stdout, "feedmill %s\n", feedmill.Version)
+	return nil
+}

@@ -1,0 +1,212 @@
+// Package poller runs feedmill's ingest pipeline: it fetches feeds, skips
+// what is already stored, normalizes and tags the rest, and stores each
+// feed's batch in one transaction. It also owns the schedule: the
+// robfig/cron/v3 clock that polls every feed on its own schedule.
+package poller
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/fetcher"
+	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/topics"
+)
+
+// Store is what the pipeline needs of the database.
+type Store interface {
+	KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error)
+	Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error)
+	RecordFailure(ctx context.Context, feed, url string, at time.Time, err error) error
+}
+
+// Fetcher fetches and parses one feed document.
+type Fetcher interface {
+	Fetch(ctx context.Context, url string) (*fetcher.Result, error)
+}
+
+// Feed is one feed to poll.
+type Feed struct {
+	Name     string
+	URL      string
+	Schedule string
+	// Title, when set, replaces the title the feed gives itself.
+	Title string
+	// Tags are the feed's static labels, matched by tag: in topics.
+	Tags []string
+	// Fetcher overrides the pipeline's fetcher for this feed (its own
+	// timeout, size cap or User-Agent); nil uses the default.
+	Fetcher Fetcher
+}
+
+// Pipeline fetches, normalizes, tags and stores feeds.
+type Pipeline struct {
+	Store      Store
+	Fetcher    Fetcher
+	Normalizer *normalize.Normalizer
+	Topics     *topics.Set
+	Log        *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Report is the outcome of polling one feed.
+type Report struct {
+	Feed     string
+	Result   feedmill.IngestResult
+	Err      error
+	Duration time.Duration
+	Bytes    int
+	Status   int
+}
+
+// storeTimeout bounds the write of a batch that has been fetched; the
+// write runs even while the daemon shuts down, so a fetched batch is
+// stored whole or not at all, never half.
+const storeTimeout = 30 * time.Second
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Poll fetches one feed and stores what is new. Its error, if any, is in
+// the Report and recorded as the feed's state.
+func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
+	start := p.now()
+	rep := Report{Feed: f.Name}
+	rep.Result, rep.Bytes, rep.Status, rep.Err = p.poll(ctx, f)
+	rep.Duration = p.now().Sub(start)
+	if rep.Err != nil && ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		if err := p.Store.RecordFailure(sctx, f.Name, f.URL, p.now(), rep.Err); err != nil {
+			p.log().Error("record failure", "feed", f.Name, "err", err)
+		}
+		cancel()
+	}
+	lvl := slog.LevelInfo
+	if rep.Err != nil {
+		lvl = slog.LevelWarn
+	}
+	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond),
+		"bytes", rep.Bytes, "new", rep.Result.New, "merged", rep.Result.Merged, "updated", rep.Result.Updated,
+		"seen", rep.Result.Seen, "err", rep.Err)
+	return rep
+}
+
+func (p *Pipeline) poll(ctx context.Context, f Feed) (feedmill.IngestResult, int, int, error) {
+	fetch := p.Fetcher
+	if f.Fetcher != nil {
+		fetch = f.Fetcher
+	}
+	res, err := fetch.Fetch(ctx, f.URL)
+	if err != nil {
+		return feedmill.IngestResult{}, 0, 0, err
+	}
+	batch, err := p.Prepare(ctx, f, res)
+	if err != nil {
+		return feedmill.IngestResult{}, res.Bytes, res.Status, err
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	out, err := p.Store.Ingest(sctx, batch)
+	return out, res.Bytes, res.Status, err
+}
+
+// Prepare turns a fetched document into the batch to store: items already
+// stored unchanged are skipped before the expensive normalization, the rest
+// are normalized and tagged.
+func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (feedmill.Batch, error) {
+	now := p.now().UTC()
+	doc := res.Feed
+	// First pass: identities only (cheap), to ask the store what it has.
+	var keys []string
+	p.Normalizer.Feed(f.Name, doc, f.URL, now, func(key, _ string) bool {
+		keys = append(keys, key)
+		return true
+	})
+	known, err := p.Store.KnownHashes(ctx, f.Name, keys)
+	if err != nil {
+		return feedmill.Batch{}, err
+	}
+	seen := 0
+	items := p.Normalizer.Feed(f.Name, doc, f.URL, now, func(key, hash string) bool {
+		if h, ok := known[key]; ok && h == hash {
+			seen++
+			return true
+		}
+		return false
+	})
+	title := f.Title
+	if title == "" {
+		title = normalize.Title(doc.Title)
+	}
+	lang := doc.Language
+	for i := range items {
+		p.tag(f, lang, &items[i])
+	}
+	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
+		Items: items, Seen: seen}, nil
+}
+
+// tag sets the topics of an item.
+func (p *Pipeline) tag(f Feed, lang string, it *feedmill.Item) {
+	if p.Topics == nil {
+		return
+	}
+	doc := &topics.Doc{
+		Title:      it.Title,
+		Text:       normalize.Text(it.Content),
+		Feed:       f.Name,
+		Author:     it.Author,
+		Link:       it.Link,
+		Lang:       lang,
+		Categories: it.Categories,
+		Tags:       f.Tags,
+	}
+	it.Topics = it.Topics[:0]
+	for _, m := range p.Topics.Match(doc) {
+		it.Topics = append(it.Topics, m.Topic)
+	}
+}
+
+// PollAll polls feeds concurrently, at most concurrency at a time, and
+// calls report (from one goroutine at a time) as each finishes.
+func (p *Pipeline) PollAll(ctx context.Context, feeds []Feed, concurrency int, report func(Report)) {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	for _, f := range feeds {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			rep := p.Poll(ctx, f)
+			if report != nil {
+				mu.Lock()
+				report(rep)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
