@@ -97,6 +97,16 @@ type IngestResult struct {
 // Changed reports whether the batch changed any item.
 func (r IngestResult) Changed() bool { return r.New+r.Merged+r.Updated > 0 }
 
+// ItemQuery selects stored items. The zero value selects every item.
+type ItemQuery struct {
+	// Topics keeps items tagged with any of these topics; empty keeps all.
+	Topics []string
+	// Feed keeps items that this feed carried (as any of their sources).
+	Feed string
+	// Limit caps the number of items; 0 means no limit.
+	Limit int
+}
+
 // FeedState is what feedmill knows about one configured feed between polls.
 type FeedState struct {
 	Name string

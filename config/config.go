@@ -49,7 +49,7 @@ type Config struct {
 	// five cron fields or a descriptor such as "@hourly" or "@every 15m".
 	Schedule string `yaml:"schedule"`
 	// UserAgent replaces the default User-Agent of requests when not "".
-	UserAgent string `yaml:"user_agent"`
+	UserAgent string `yaml:"user_agent,omitempty"`
 	// Timeout bounds one fetch, from connecting to reading the whole body.
 	Timeout Duration `yaml:"timeout"`
 	// MaxBody is the largest feed document accepted.
@@ -72,17 +72,17 @@ type Feed struct {
 	// URL is where the feed is fetched: http, https or file.
 	URL string `yaml:"url"`
 	// Title overrides the title the feed gives itself when not "".
-	Title string `yaml:"title"`
+	Title string `yaml:"title,omitempty"`
 	// Tags are free-form labels that topic queries can match.
-	Tags []string `yaml:"tags"`
+	Tags []string `yaml:"tags,omitempty"`
 	// Schedule overrides Config.Schedule when not "".
-	Schedule string `yaml:"schedule"`
+	Schedule string `yaml:"schedule,omitempty"`
 	// Timeout overrides Config.Timeout when not zero.
-	Timeout Duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout,omitempty"`
 	// UserAgent overrides Config.UserAgent when not "".
-	UserAgent string `yaml:"user_agent"`
+	UserAgent string `yaml:"user_agent,omitempty"`
 	// MaxBody overrides Config.MaxBody when not zero.
-	MaxBody Size `yaml:"max_body"`
+	MaxBody Size `yaml:"max_body,omitempty"`
 }
 
 // Topic is a named match query that items are classified by.
@@ -90,7 +90,7 @@ type Topic struct {
 	// Name identifies the topic in outputs and URLs.
 	Name string `yaml:"name"`
 	// Title is the human-readable name; Name is used when "".
-	Title string `yaml:"title"`
+	Title string `yaml:"title,omitempty"`
 	// Match is the query, in the language of package topics.
 	Match string `yaml:"match"`
 }
@@ -100,11 +100,11 @@ type Output struct {
 	// Name identifies the output; it is served at /feeds/NAME.rss etc.
 	Name string `yaml:"name"`
 	// Title and Description describe the output in the generated feed.
-	Title       string `yaml:"title"`
-	Description string `yaml:"description"`
+	Title       string `yaml:"title,omitempty"`
+	Description string `yaml:"description,omitempty"`
 	// Topics names the topics whose items the output carries; none means
 	// every item.
-	Topics []string `yaml:"topics"`
+	Topics []string `yaml:"topics,omitempty"`
 	// Limit is the number of most recent items the output holds, 1 to
 	// MaxOutputLimit; DefaultOutputLimit when not set.
 	Limit int `yaml:"limit"`

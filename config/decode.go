@@ -25,10 +25,17 @@ type decoder struct {
 	// about them and what is below them, since their value is meaningless.
 	bad  map[string]bool
 	errs []*Error
+	// budget bounds the values decoded, since aliases can make a small
+	// file expand to billions of them ("billion laughs").
+	budget int
 }
 
+// maxValues is the most values a file may decode to, aliases expanded:
+// far more than any real configuration holds.
+const maxValues = 200_000
+
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}}
+	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, budget: maxValues}
 }
 
 // decodeDocument decodes a document node into c.
@@ -110,6 +117,12 @@ func isNull(n *yaml.Node) bool {
 
 // decode sets v from n, recording problems instead of stopping at them.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	if d.budget--; d.budget < 0 {
+		if d.budget == -1 {
+			d.fail(n, path, fmt.Sprintf("the file expands to more than %d values; are aliases nested too deep?", maxValues))
+		}
+		return
+	}
 	d.nodes[path] = n
 	n = resolve(n)
 	if isNull(n) {

@@ -10,19 +10,9 @@ import (
 	"github.com/feedmill/feedmill"
 )
 
-// ItemQuery selects stored items. The zero value selects every item.
-type ItemQuery struct {
-	// Topics keeps items tagged with any of these topics; empty keeps all.
-	Topics []string
-	// Feed keeps items that this feed carried (as any of their sources).
-	Feed string
-	// Limit caps the number of items; 0 means no limit.
-	Limit int
-}
-
 // Items returns the items q selects, newest first (by published time, then
 // by id), each with its topics and sources.
-func (db *DB) Items(ctx context.Context, q ItemQuery) ([]feedmill.Item, error) {
+func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item, error) {
 	var where []string
 	var args []any
 	if len(q.Topics) > 0 {

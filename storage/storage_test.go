@@ -64,7 +64,7 @@ func TestIngestDeduplicates(t *testing.T) {
 		if got != s.want {
 			t.Errorf("%s: result %+v, want %+v", s.name, got, s.want)
 		}
-		items, err := db.Items(ctx, ItemQuery{})
+		items, err := db.Items(ctx, feedmill.ItemQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestIngestDeduplicates(t *testing.T) {
 		}
 	}
 
-	items, err := db.Items(ctx, ItemQuery{})
+	items, err := db.Items(ctx, feedmill.ItemQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,16 +121,16 @@ func TestItemsFilters(t *testing.T) {
 		return out
 	}
 	tests := []struct {
-		q    ItemQuery
+		q    feedmill.ItemQuery
 		want []string
 	}{
-		{ItemQuery{}, []string{"twenty-two", "nine nine", "three", "one"}},
-		{ItemQuery{Limit: 2}, []string{"twenty-two", "nine nine"}},
-		{ItemQuery{Topics: []string{"peace"}}, []string{"twenty-two", "nine nine"}},
-		{ItemQuery{Topics: []string{"war", "sport"}}, []string{"twenty-two", "three", "one"}},
-		{ItemQuery{Feed: "b"}, []string{"nine nine"}},
-		{ItemQuery{Feed: "a", Topics: []string{"peace"}}, []string{"twenty-two"}},
-		{ItemQuery{Topics: []string{"nothing"}}, nil},
+		{feedmill.ItemQuery{}, []string{"twenty-two", "nine nine", "three", "one"}},
+		{feedmill.ItemQuery{Limit: 2}, []string{"twenty-two", "nine nine"}},
+		{feedmill.ItemQuery{Topics: []string{"peace"}}, []string{"twenty-two", "nine nine"}},
+		{feedmill.ItemQuery{Topics: []string{"war", "sport"}}, []string{"twenty-two", "three", "one"}},
+		{feedmill.ItemQuery{Feed: "b"}, []string{"nine nine"}},
+		{feedmill.ItemQuery{Feed: "a", Topics: []string{"peace"}}, []string{"twenty-two"}},
+		{feedmill.ItemQuery{Topics: []string{"nothing"}}, nil},
 	}
 	for _, tt := range tests {
 		items, err := db.Items(ctx, tt.q)

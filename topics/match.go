@@ -342,31 +342,35 @@ func (n *orE) need() []int32 {
 	return slices.Compact(all)
 }
 
-func (n *notE) eval(st *state) bool               { return !n.kid.eval(st) }
-func (n *notE) hits(_ *state, out []Hit) []Hit    { return out }
-func (n *notE) cost() int                         { return n.kid.cost() }
-func (n *notE) need() []int32                     { return nil }
-func (n *refE) eval(st *state) bool               { return n.t.root.eval(st) }
-func (n *refE) hits(st *state, out []Hit) []Hit   { return n.t.root.hits(st, out) }
-func (n *refE) cost() int                         { return n.t.root.cost() }
-func (n *refE) need() []int32                     { return n.t.root.need() }
-func (n *termE) eval(st *state) bool              { return st.first(n.id, n.field) >= 0 }
-func (n *termE) cost() int                        { return 1 }
-func (n *termE) need() []int32                    { return []int32{n.id} }
-func (n *phraseE) eval(st *state) bool            { return n.find(st) >= 0 }
-func (n *phraseE) cost() int                      { return 3 }
-func (n *phraseE) need() []int32                  { return []int32{n.ids[0]} }
-func (n *nearE) eval(st *state) bool              { return n.find(st) >= 0 }
-func (n *nearE) cost() int                        { return 5 }
-func (n *nearE) need() []int32                    { return []int32{n.ids[0]} }
-func (n *regexE) eval(st *state) bool             { return n.find(st) != "" }
-func (n *regexE) cost() int                       { return 50 }
-func (n *regexE) need() []int32                   { return nil }
-func (n *valueE) cost() int                       { return 2 }
-func (n *valueE) need() []int32                   { return nil }
-func (n *valueE) hits(_ *state, out []Hit) []Hit  { return addHit(out, n.label, fieldNames[n.field]) }
-func (n *termE) hits(st *state, out []Hit) []Hit  { return addHit(out, n.label, st.fieldAt(n.field, st.first(n.id, n.field))) }
-func (n *phraseE) hits(st *state, out []Hit) []Hit { return addHit(out, n.label, st.fieldAt(n.field, n.find(st))) }
+func (n *notE) eval(st *state) bool              { return !n.kid.eval(st) }
+func (n *notE) hits(_ *state, out []Hit) []Hit   { return out }
+func (n *notE) cost() int                        { return n.kid.cost() }
+func (n *notE) need() []int32                    { return nil }
+func (n *refE) eval(st *state) bool              { return n.t.root.eval(st) }
+func (n *refE) hits(st *state, out []Hit) []Hit  { return n.t.root.hits(st, out) }
+func (n *refE) cost() int                        { return n.t.root.cost() }
+func (n *refE) need() []int32                    { return n.t.root.need() }
+func (n *termE) eval(st *state) bool             { return st.first(n.id, n.field) >= 0 }
+func (n *termE) cost() int                       { return 1 }
+func (n *termE) need() []int32                   { return []int32{n.id} }
+func (n *phraseE) eval(st *state) bool           { return n.find(st) >= 0 }
+func (n *phraseE) cost() int                     { return 3 }
+func (n *phraseE) need() []int32                 { return []int32{n.ids[0]} }
+func (n *nearE) eval(st *state) bool             { return n.find(st) >= 0 }
+func (n *nearE) cost() int                       { return 5 }
+func (n *nearE) need() []int32                   { return []int32{n.ids[0]} }
+func (n *regexE) eval(st *state) bool            { return n.find(st) != "" }
+func (n *regexE) cost() int                      { return 50 }
+func (n *regexE) need() []int32                  { return nil }
+func (n *valueE) cost() int                      { return 2 }
+func (n *valueE) need() []int32                  { return nil }
+func (n *valueE) hits(_ *state, out []Hit) []Hit { return addHit(out, n.label, fieldNames[n.field]) }
+func (n *termE) hits(st *state, out []Hit) []Hit {
+	return addHit(out, n.label, st.fieldAt(n.field, st.first(n.id, n.field)))
+}
+func (n *phraseE) hits(st *state, out []Hit) []Hit {
+	return addHit(out, n.label, st.fieldAt(n.field, n.find(st)))
+}
 func (n *regexE) hits(st *state, out []Hit) []Hit { return addHit(out, n.label, n.find(st)) }
 
 func (n *nearE) hits(st *state, out []Hit) []Hit {

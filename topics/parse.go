@@ -457,6 +457,9 @@ func (p *parser) words(raw string, off int) ([]qword, *SyntaxError) {
 			break
 		}
 		if end < len(raw) && raw[end] == '*' {
+			if sc.letterAt(end+1) || end+1 < len(raw) && '0' <= raw[end+1] && raw[end+1] <= '9' {
+				return nil, p.errAt(off+end, "* is only allowed at the end of a word")
+			}
 			if utf8.RuneCount(tok) < 2 {
 				return nil, p.errAt(off+start, "wildcard needs at least 2 letters before *")
 			}

@@ -121,4 +121,3 @@ func writeJSONReport(e *env, r poller.Report) {
 	}
 	json.NewEncoder(e.stdout).Encode(obj)
 }
-

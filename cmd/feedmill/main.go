@@ -22,9 +22,9 @@ import (
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command ran, and some of its work failed
-	exitUsage   = 2 // bad arguments or a bad configuration
+	exitOK     = 0
+	exitFailed = 1 // the command ran, and some of its work failed
+	exitUsage  = 2 // bad arguments or a bad configuration
 )
 
 func main() {
