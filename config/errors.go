@@ -87,7 +87,7 @@ func syntaxError(file string, src []byte, err error) *Error {
 	msg := m[2]
 	if slices.Contains(parserErrors, msg) {
 		line++
-		if l := problemLine(src, err.Error()); l > 0 {
+		if l := problemLine(src, line, err.Error()); l > 0 {
 			line = l
 		}
 	}
@@ -101,23 +101,31 @@ func syntaxError(file string, src []byte, err error) *Error {
 	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
 }
 
-// problemLine finds the line of a parser error by parsing ever longer
-// prefixes of src: the first prefix that fails the same way ends at the
-// offending line. It returns 0 when none does or src is too long to try.
-func problemLine(src []byte, msg string) int {
+// problemLine finds the line of a parser error by parsing prefixes of src:
+// the parser stops at the first problem, so every prefix that includes the
+// offending line fails with the same message and shorter ones do not. A
+// binary search, starting from the line yaml.v3 reported (the start of the
+// enclosing block), finds the shortest one. It returns 0 when none fails so.
+func problemLine(src []byte, from int, msg string) int {
 	lines := strings.SplitAfter(string(src), "\n")
-	if len(lines) > 2000 {
+	fails := func(n int) bool {
+		var node yaml.Node
+		err := yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &node)
+		return err != nil && err.Error() == msg
+	}
+	lo, hi := max(from, 1), len(lines)
+	if lo > hi || !fails(hi) {
 		return 0
 	}
-	prefix := ""
-	for i, l := range lines {
-		prefix += l
-		var n yaml.Node
-		if err := yaml.Unmarshal([]byte(prefix), &n); err != nil && err.Error() == msg {
-			return i + 1
+	for lo < hi { // invariant: fails(hi)
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	return 0
+	return hi
 }
 
 // sortErrors orders errs by position, so a user reads them top to bottom.

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -16,8 +17,12 @@ import (
 // are not undone, so after one the column is approximate; when the walk
 // fails it falls back to the start of the value.
 func queryPosition(lines []string, n *yaml.Node, value string, pos int) (line, col int) {
-	target := max(pos-1, 0) // runes of the value before the problem
-	first := n.Line - 1     // 0-based index of the value's first line
+	// target is the runes of the value before the problem. A problem at the
+	// end of the query (pos is one past it) is placed after its last word,
+	// not on the line after a block's final line break.
+	end := utf8.RuneCountInString(strings.TrimRightFunc(value, unicode.IsSpace))
+	target := min(max(pos-1, 0), end)
+	first := n.Line - 1 // 0-based index of the value's first line
 	block := n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	literal := n.Style&yaml.LiteralStyle != 0
 	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
