@@ -144,24 +144,13 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 	case err == nil:
 		// Same item, new content: update it in place. If its new link is
 		// already another item's, the two are one article: merge them.
-		if it.LinkKey != "" {
-			var other int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE link_key = ? AND id <> ?`, it.LinkKey, itemID).Scan(&other)
-			switch {
-			case err == nil:
-				keep, drop := min(itemID, other), max(itemID, other)
-				if err := mergeItems(ctx, tx, keep, drop); err != nil {
-					return err
-				}
-				itemID = keep
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
+		if itemID, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+			return err
 		}
 		// An item without a date of its own keeps the one it was given.
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, link_key = ?, title = ?, content = ?, author = ?,
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, content = ?, author = ?,
 			categories = ?, published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ? WHERE id = ?`,
-			it.Link, nullable(it.LinkKey), it.Title, it.Content, it.Author, string(cats),
+			it.Link, it.Title, it.Content, it.Author, string(cats),
 			nanos(it.Published), nanos(it.Published), nanos(it.Updated), itemID); err != nil {
 			return err
 		}
@@ -181,7 +170,7 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 
 	// A key this feed never carried: maybe an article another feed carried.
 	if it.LinkKey != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
+		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
 		switch {
 		case err == nil:
 			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
@@ -194,10 +183,13 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			return err
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, link_key, title, content, author, categories,
-		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		feedID, it.Link, nullable(it.LinkKey), it.Title, it.Content, it.Author, string(cats),
+	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, title, content, author, categories,
+		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		feedID, it.Link, it.Title, it.Content, it.Author, string(cats),
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
+		return err
+	}
+	if _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
@@ -217,11 +209,34 @@ func insertSource(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.It
 	return err
 }
 
-// mergeItems folds item drop into item keep: its sources and topics move
+// claimLink records that item itemID is known under linkKey. When another
+// item already is, the two are one article and are merged; claimLink
+// returns the id of the item that remains.
+func claimLink(ctx context.Context, tx *sql.Tx, itemID int64, linkKey string) (int64, error) {
+	if linkKey == "" {
+		return itemID, nil
+	}
+	var owner int64
+	err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, linkKey).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err := tx.ExecContext(ctx, `INSERT INTO links (link_key, item_id) VALUES (?, ?)`, linkKey, itemID)
+		return itemID, err
+	case err != nil:
+		return 0, err
+	case owner == itemID:
+		return itemID, nil
+	}
+	keep, drop := min(itemID, owner), max(itemID, owner)
+	return keep, mergeItems(ctx, tx, keep, drop)
+}
+
+// mergeItems folds item drop into item keep: its sources, links and topics move
 // over and drop is deleted. keep is the older item, so ids stay stable.
 func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
 	for _, q := range []string{
 		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
+		`UPDATE links SET item_id = ? WHERE item_id = ?`,
 		`INSERT OR IGNORE INTO item_topics (topic, item_id) SELECT topic, ? FROM item_topics WHERE item_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, keep, drop); err != nil {
@@ -243,13 +258,6 @@ func setTopics(ctx context.Context, tx *sql.Tx, itemID int64, topics []string) e
 		}
 	}
 	return nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func nonNil(s []string) []string {

@@ -25,7 +25,7 @@ func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item,
 		where = append(where, `i.id IN (SELECT s.item_id FROM sources s JOIN feeds f ON f.id = s.feed_id WHERE f.name = ?)`)
 		args = append(args, q.Feed)
 	}
-	query := `SELECT i.id, f.name, i.link, i.link_key, i.title, i.content, i.author, i.categories, i.published, i.updated, i.first_seen
+	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.author, i.categories, i.published, i.updated, i.first_seen
 		FROM items i JOIN feeds f ON f.id = i.feed_id`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -50,15 +50,13 @@ func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item,
 	index := map[int64]int{}
 	for rows.Next() {
 		var it feedmill.Item
-		var linkKey sql.NullString
 		var cats string
 		var published, updated, firstSeen int64
-		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &linkKey, &it.Title, &it.Content, &it.Author, &cats,
+		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.Author, &cats,
 			&published, &updated, &firstSeen); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: items: %w", err)
 		}
-		it.LinkKey = linkKey.String
 		if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: item %d categories: %w", it.ID, err)

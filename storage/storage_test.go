@@ -55,6 +55,9 @@ func TestIngestDeduplicates(t *testing.T) {
 		{"link moves onto another item's link", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/1", "two is one", "t9"),
 		}}, feedmill.IngestResult{Updated: 1}, 2},
+		{"an item's former link still finds it", feedmill.Batch{Feed: "c", URL: "http://c/", FetchedAt: at, Items: []feedmill.Item{
+			item("link:https://x/2", "https://x/2", "two, syndicated late"),
+		}}, feedmill.IngestResult{Merged: 1}, 2},
 	}
 	for _, s := range steps {
 		got, err := db.Ingest(ctx, s.batch)
@@ -87,8 +90,8 @@ func TestIngestDeduplicates(t *testing.T) {
 		t.Fatal("merged item missing")
 	}
 	// Feed a carried it under two keys with one link: one source for a.
-	if len(merged.Sources) != 2 {
-		t.Errorf("merged item sources = %+v, want a and b", merged.Sources)
+	if len(merged.Sources) != 3 {
+		t.Errorf("merged item sources = %+v, want a, b and c", merged.Sources)
 	}
 	if merged.Title != "two is one" {
 		t.Errorf("merged item title = %q, want the latest content", merged.Title)

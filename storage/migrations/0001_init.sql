@@ -17,7 +17,6 @@ CREATE TABLE items (
 	id          INTEGER PRIMARY KEY,
 	feed_id     INTEGER NOT NULL REFERENCES feeds(id),   -- first feed that carried it
 	link        TEXT    NOT NULL DEFAULT '',             -- canonical link
-	link_key    TEXT,                                    -- de-duplication form of link, NULL when no link
 	title       TEXT    NOT NULL,
 	content     TEXT    NOT NULL DEFAULT '',
 	author      TEXT    NOT NULL DEFAULT '',
@@ -26,7 +25,15 @@ CREATE TABLE items (
 	updated     INTEGER NOT NULL DEFAULT 0,
 	first_seen  INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX items_link_key ON items(link_key);
+
+-- Every link an item was ever known under, in its de-duplication form, so
+-- the same article arriving from another feed (or under an older link) is
+-- found whatever link the item shows now.
+CREATE TABLE links (
+	link_key  TEXT    PRIMARY KEY,
+	item_id   INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX links_item ON links(item_id);
 CREATE INDEX items_published ON items(published DESC, id DESC);
 
 -- One row per feed that carried an item: the feed's own identity for it.
