@@ -69,7 +69,10 @@ type Config struct {
 type Feed struct {
 	// Name identifies the feed in URLs and logs; see the rules in Validate.
 	Name string `yaml:"name"`
-	// URL is where the feed is fetched: http, https or file.
+	// URL is where the feed is fetched: an http or https URL, or a file URL
+	// for offline use, either absolute (file:///srv/feed.xml) or relative
+	// to the configuration file's directory (file:feeds/feed.xml), which the
+	// fetcher resolves.
 	URL string `yaml:"url"`
 	// Title overrides the title the feed gives itself when not "".
 	Title string `yaml:"title,omitempty"`

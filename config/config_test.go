@@ -38,6 +38,7 @@ func TestParseGood(t *testing.T) {
 					{Name: "lwn.net", URL: "https://lwn.net/headlines/rss", Schedule: "@hourly",
 						Timeout: Duration(10 * time.Second), UserAgent: "special/2.0", MaxBody: 2_000_000},
 					{Name: "offline_demo", URL: "file:///usr/share/feedmill/demo.xml"},
+					{Name: "relative", URL: "file:feeds/relative.xml"},
 				}
 				c.Topics = []Topic{
 					{Name: "go", Title: "Go", Match: `golang OR "go 1.26"`},
@@ -125,6 +126,7 @@ func TestParseBad(t *testing.T) {
 				`5:10: feeds[1].url: "http://" has no host`,
 				`6:5: feeds[2].url: is required`,
 				`8:10: feeds[3].url: "http://a b.example/%zz" is not a valid URL`,
+				`10:10: feeds[4].url: "file:" has no path`,
 			},
 		},
 		{
