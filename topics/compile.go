@@ -252,7 +252,7 @@ func label(n node) string {
 		s = strings.TrimPrefix(s, n.field.prefix())
 	case *nearNode:
 		if n.phrase {
-			s = strings.TrimPrefix(s, n.words[0].field.prefix())
+			s = strings.TrimPrefix(s, n.slots[0][0].field.prefix())
 		}
 	}
 	return s
@@ -277,13 +277,16 @@ func (c *compiler) node(n node) enode {
 		return p
 	case *nearNode:
 		e := &nearE{dist: int32(n.dist), label: label(n)}
-		for _, w := range n.words {
-			e.ids = append(e.ids, c.term(w.words[0]))
-			e.fields = append(e.fields, w.field)
+		for _, slot := range n.slots {
+			var alts []alt
+			for _, w := range slot {
+				alts = append(alts, alt{id: c.term(w.words[0]), field: w.field})
+			}
+			e.slots = append(e.slots, alts)
 		}
 		return e
 	case *regexNode:
-		return &regexE{re: n.re, field: n.field, label: label(n)}
+		return &regexE{re: n.re, lit: requiredLiteral(strings.ReplaceAll(n.src, `\/`, `/`)), field: n.field, label: label(n)}
 	case *valueNode:
 		return &valueE{field: n.field, value: n.value, label: label(n)}
 	case *topicNode:

@@ -1,6 +1,7 @@
 package topics
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"unicode"
@@ -246,45 +247,54 @@ func isASCIIWord(c byte) bool {
 // englishFold applies the light English folding described in the package
 // documentation, in place.
 func englishFold(w []byte) []byte {
+	if n := foldLen(w); n >= 0 {
+		return w[:n]
+	}
 	n := len(w)
 	if n >= 3 && w[n-1] == 's' && w[n-2] == '\'' {
 		w = w[:n-2]
-		n -= 2
 	}
-	for i := 0; i < len(w); i++ {
-		if w[i] == '\'' {
-			j := i
-			for _, c := range w[i:] {
-				if c != '\'' {
-					w[j] = c
-					j++
-				}
-			}
-			w = w[:j]
-			n = j
-			break
+	j := 0
+	for _, c := range w {
+		if c != '\'' {
+			w[j] = c
+			j++
 		}
 	}
-	if n < 4 || w[n-1] != 's' {
-		return w
+	w = w[:j]
+	if n := foldLen(w); n >= 0 {
+		return w[:n]
 	}
-	if utf8.RuneCount(w) < 4 {
-		return w
+	// Only "ies" is left.
+	return append(w[:len(w)-3], 'y')
+}
+
+// foldLen returns n when the English folding of w is w[:n], or -1 when it
+// changes more than the end of w (an inner apostrophe, "ies").
+func foldLen(w []byte) int {
+	n := len(w)
+	if n >= 3 && w[n-1] == 's' && w[n-2] == '\'' {
+		n -= 2 // possessive
+	}
+	if bytes.IndexByte(w[:n], '\'') >= 0 {
+		return -1
+	}
+	if n < 4 || w[n-1] != 's' || w[0] >= utf8.RuneSelf && utf8.RuneCount(w[:n]) < 4 {
+		return n
 	}
 	switch w[n-2] {
 	case 's', 'u', 'i':
-		return w // "press", "status", "crisis"
+		return n // "press", "status", "crisis"
 	case 'e':
 		if w[n-3] == 'i' && w[n-4] != 'a' && w[n-4] != 'e' {
-			w = append(w[:n-3], 'y') // "countries"
-			return w
+			return -1 // "countries"
 		}
 	case 'w':
-		if n == 4 && string(w) == "news" {
-			return w
+		if n == 4 && string(w[:4]) == "news" {
+			return n
 		}
 	}
-	return w[:n-1]
+	return n - 1
 }
 
 // Tokenize returns the folded words of text, as the matcher indexes them: the

@@ -1,10 +1,13 @@
 package topics
 
 import (
+	"bytes"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // segGap separates the fields of a document in token positions, so that no
@@ -25,6 +28,9 @@ type state struct {
 	buf      []byte
 	cand     []uint64
 	hits     []Hit
+	scratch  []int32
+
+	lowTitle, lowText lowered
 
 	hostDone bool
 	host     string
@@ -40,6 +46,7 @@ func (st *state) reset(d *Doc) {
 	st.hits = st.hits[:0]
 	st.doc = d
 	st.hostDone, st.langDone = false, false
+	st.lowTitle.done, st.lowText.done = false, false
 	st.host, st.lang = "", ""
 }
 
@@ -92,35 +99,46 @@ func (st *state) addText(tr *trie, text string, pos int32) int32 {
 			break
 		}
 		// Wildcards match the word as written (talk* matches "talks");
-		// whole words match after the English folding.
-		if tr.hasPrefixes {
-			st.walk(tr, tok, pos, true, false)
+		// whole words match after the English folding. Usually the folded
+		// word is a prefix of the word, and one walk does both.
+		if n := foldLen(tok); n >= 0 {
+			st.walk(tr, tok, n, pos)
+		} else {
+			if tr.hasPrefixes {
+				st.walk(tr, tok, -1, pos)
+			}
+			w := englishFold(tok)
+			st.walk(tr, w, len(w), pos)
 		}
-		st.walk(tr, englishFold(tok), pos, false, true)
 		pos++
 	}
 	st.buf = sc.buf
 	return pos
 }
 
-func (st *state) walk(tr *trie, tok []byte, pos int32, prefixes, exact bool) {
+// walk records the wildcards matching tok, and the whole word tok[:exact]
+// (none when exact is -1).
+func (st *state) walk(tr *trie, tok []byte, exact int, pos int32) {
+	nodes, edges := tr.nodes, tr.edges
 	ni := int32(0)
-	for _, c := range tok {
-		nd := &tr.nodes[ni]
-		k := uint(c) - uint(nd.lo)
+	for d := 0; ; d++ {
+		nd := &nodes[ni]
+		if d == exact && nd.exact >= 0 {
+			st.add(nd.exact, pos)
+		}
+		if nd.prefix >= 0 {
+			st.add(nd.prefix, pos)
+		}
+		if d == len(tok) || d >= exact && !tr.hasPrefixes {
+			return
+		}
+		k := uint(tok[d]) - uint(nd.lo)
 		if k >= uint(nd.n) {
 			return
 		}
-		ni = tr.edges[int(nd.off)+int(k)]
-		if ni == 0 {
+		if ni = edges[nd.off+int32(k)]; ni == 0 {
 			return
 		}
-		if prefixes && tr.nodes[ni].prefix >= 0 {
-			st.add(tr.nodes[ni].prefix, pos)
-		}
-	}
-	if exact && tr.nodes[ni].exact >= 0 {
-		st.add(tr.nodes[ni].exact, pos)
 	}
 }
 
@@ -225,6 +243,12 @@ func hostOf(link string) string {
 	return h
 }
 
+// lowered is a lazily computed lowerASCII of a long field.
+type lowered struct {
+	b        []byte
+	ok, done bool
+}
+
 // enode is a compiled query node.
 type enode interface {
 	eval(st *state) bool
@@ -251,13 +275,13 @@ type (
 		label string
 	}
 	nearE struct {
-		ids    []int32
-		fields []field
-		dist   int32
-		label  string
+		slots [][]alt
+		dist  int32
+		label string
 	}
 	regexE struct {
 		re    *regexp.Regexp
+		lit   []byte // lower-case ASCII the regex cannot match without, or nil
 		field field
 		label string
 	}
@@ -358,7 +382,6 @@ func (n *phraseE) cost() int                     { return 3 }
 func (n *phraseE) need() []int32                 { return []int32{n.ids[0]} }
 func (n *nearE) eval(st *state) bool             { return n.find(st) >= 0 }
 func (n *nearE) cost() int                       { return 5 }
-func (n *nearE) need() []int32                   { return []int32{n.ids[0]} }
 func (n *regexE) eval(st *state) bool            { return n.find(st) != "" }
 func (n *regexE) cost() int                      { return 50 }
 func (n *regexE) need() []int32                  { return nil }
@@ -374,7 +397,7 @@ func (n *phraseE) hits(st *state, out []Hit) []Hit {
 func (n *regexE) hits(st *state, out []Hit) []Hit { return addHit(out, n.label, n.find(st)) }
 
 func (n *nearE) hits(st *state, out []Hit) []Hit {
-	f := n.fields[0]
+	f := n.slots[0][0].field
 	return addHit(out, n.label, st.fieldAt(f, n.find(st)))
 }
 
@@ -401,17 +424,37 @@ outer:
 	return -1
 }
 
+// alt is one alternative word of a NEAR slot.
+type alt struct {
+	id    int32
+	field field
+}
+
 // find returns the start of the first window of at most dist tokens holding
-// every word, or -1.
+// a word of every slot, or -1.
 func (n *nearE) find(st *state) int32 {
 	var listBuf [8][]int32
 	var idxBuf [8]int
 	lists, idx := listBuf[:0], idxBuf[:0]
-	if len(n.ids) > len(listBuf) {
-		idx = make([]int, 0, len(n.ids))
+	if len(n.slots) > len(listBuf) {
+		idx = make([]int, 0, len(n.slots))
 	}
-	for i, id := range n.ids {
-		l := st.within(id, n.fields[i])
+	merged := st.scratch[:0]
+	defer func() { st.scratch = merged }()
+	for _, slot := range n.slots {
+		var l []int32
+		if len(slot) == 1 {
+			l = st.within(slot[0].id, slot[0].field)
+		} else {
+			// Alternatives: their positions merged, in the scratch space.
+			// Earlier lists stay valid if append moves it.
+			start := len(merged)
+			for _, a := range slot {
+				merged = append(merged, st.within(a.id, a.field)...)
+			}
+			l = merged[start:len(merged):len(merged)]
+			slices.Sort(l)
+		}
 		if len(l) == 0 {
 			return -1
 		}
@@ -448,14 +491,34 @@ func (n *regexE) find(st *state) string {
 		}
 		return ""
 	}
+	// Title and content are long: a cheap search for the regex's literal
+	// skips most of them before the regex engine runs.
+	matchLong := func(name string, v string, low *lowered) string {
+		if v == "" {
+			return ""
+		}
+		if n.lit != nil {
+			if !low.done {
+				low.b, low.ok = lowerASCII(low.b, v)
+				low.done = true
+			}
+			if low.ok && !bytes.Contains(low.b, n.lit) {
+				return ""
+			}
+		}
+		if n.re.MatchString(v) {
+			return name
+		}
+		return ""
+	}
 	switch n.field {
 	case fText:
-		if r := match("title", d.Title); r != "" {
+		if r := matchLong("title", d.Title, &st.lowTitle); r != "" {
 			return r
 		}
-		return match("text", d.Text)
+		return matchLong("text", d.Text, &st.lowText)
 	case fTitle:
-		return match("title", d.Title)
+		return matchLong("title", d.Title, &st.lowTitle)
 	case fFeed:
 		return match("feed", d.Feed)
 	case fAuthor:
@@ -482,4 +545,85 @@ func (n *valueE) eval(st *state) bool {
 		return l == n.value || len(l) > len(n.value) && strings.HasPrefix(l, n.value) && l[len(n.value)] == '-'
 	}
 	return false
+}
+
+func (n *nearE) need() []int32 {
+	var ids []int32
+	for _, a := range n.slots[0] {
+		ids = append(ids, a.id)
+	}
+	return ids
+}
+
+// lowerTab lower-cases ASCII letters and keeps every other byte.
+var lowerTab = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// lowerASCII sets dst to s with ASCII letters lower-cased. It reports false
+// when s holds ſ or K, the two non-ASCII letters a case-insensitive regex
+// equates with ASCII ones, so that a literal search could miss a match.
+func lowerASCII(dst []byte, s string) ([]byte, bool) {
+	dst = slices.Grow(dst[:0], len(s))[:len(s)]
+	for i := 0; i < len(s); i++ {
+		dst[i] = lowerTab[s[i]]
+	}
+	return dst, !strings.Contains(s, "ſ") && !strings.Contains(s, "K")
+}
+
+// requiredLiteral returns a lower-case ASCII string that any match of the
+// case-insensitive regex must contain, or nil when it finds none worth
+// searching for.
+func requiredLiteral(pattern string) []byte {
+	re, err := syntax.Parse(pattern, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return nil
+	}
+	lit := strings.ToLower(mustContain(re.Simplify()))
+	for i := 0; i < len(lit); i++ {
+		if lit[i] >= utf8.RuneSelf {
+			return nil
+		}
+	}
+	if len(lit) < 3 {
+		return nil
+	}
+	return []byte(lit)
+}
+
+// mustContain returns the longest literal every match of re contains.
+func mustContain(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return string(re.Rune)
+	case syntax.OpCapture, syntax.OpPlus:
+		return mustContain(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return mustContain(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best, run := "", ""
+		for _, sub := range re.Sub {
+			if sub.Op == syntax.OpLiteral {
+				run += string(sub.Rune)
+				if len(run) > len(best) {
+					best = run
+				}
+				continue
+			}
+			run = ""
+			if m := mustContain(sub); len(m) > len(best) {
+				best = m
+			}
+		}
+		return best
+	}
+	return ""
 }

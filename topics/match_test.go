@@ -113,6 +113,9 @@ func TestMatch(t *testing.T) {
 		{"NEAR chain", "abu NEAR/4 dhabi NEAR/4 war", article, true},
 		{"proximity not across fields", `"putin lavrov"~50`, article, false},
 		{"NEAR with wildcard", "negotiat* NEAR/3 underway", article, true},
+		{"NEAR with alternatives", "(biden OR lavrov) NEAR/2 (mocked OR said)", article, true},
+		{"NEAR with alternatives too far", "(biden OR lavrov) NEAR/2 (dhabi OR said)", article, false},
+		{"NEAR alternatives in a field", "title:(putin OR biden) NEAR/3 dialogue", article, true},
 		// fields
 		{"title", "title:putin", article, true},
 		{"title miss", "title:lavrov", article, false},

@@ -82,12 +82,13 @@ type (
 		words  []qword
 	}
 
-	// nearNode needs all its words within dist tokens of each other.
+	// nearNode needs one word of each slot within dist tokens of each
+	// other: a NEAR/5 (b OR c) has the slots [a] and [b c].
 	nearNode struct {
 		dist   int
-		words  []*termNode // one word each
-		phrase bool        // written "a b"~n rather than a NEAR/n b
-		raw    string      // phrase content
+		slots  [][]*termNode // one word each
+		phrase bool          // written "a b"~n rather than a NEAR/n b
+		raw    string        // phrase content
 	}
 
 	regexNode struct {
@@ -164,20 +165,31 @@ func (n *termNode) write(b *strings.Builder) {
 
 func (n *nearNode) write(b *strings.Builder) {
 	if n.phrase {
-		b.WriteString(n.words[0].field.prefix())
+		b.WriteString(n.slots[0][0].field.prefix())
 		b.WriteByte('"')
 		b.WriteString(n.raw)
 		b.WriteString(`"~`)
 		b.WriteString(strconv.Itoa(n.dist))
 		return
 	}
-	for i, w := range n.words {
+	for i, slot := range n.slots {
 		if i > 0 {
 			b.WriteString(" NEAR/")
 			b.WriteString(strconv.Itoa(n.dist))
 			b.WriteByte(' ')
 		}
-		w.write(b)
+		if len(slot) > 1 {
+			b.WriteByte('(')
+		}
+		for j, w := range slot {
+			if j > 0 {
+				b.WriteString(" OR ")
+			}
+			w.write(b)
+		}
+		if len(slot) > 1 {
+			b.WriteByte(')')
+		}
 	}
 }
 
@@ -343,29 +355,44 @@ func (p *parser) near(f field) (node, *SyntaxError) {
 		if err != nil {
 			return nil, err
 		}
-		r := oneWord(right)
+		r := nearSlot(right)
 		if r == nil {
-			return nil, p.errAt(op.pos, "NEAR needs a single word on each side")
+			return nil, p.errAt(op.pos, "NEAR needs a word or (a OR b ...) of single words on each side")
 		}
 		if n, ok := left.(*nearNode); ok && !n.phrase {
 			if n.dist != op.dist {
 				return nil, p.errAt(op.pos, "NEAR/%d after NEAR/%d: use one distance per chain", op.dist, n.dist)
 			}
-			n.words = append(n.words, r)
+			n.slots = append(n.slots, r)
 			continue
 		}
-		l := oneWord(left)
+		l := nearSlot(left)
 		if l == nil {
-			return nil, p.errAt(op.pos, "NEAR needs a single word on each side")
+			return nil, p.errAt(op.pos, "NEAR needs a word or (a OR b ...) of single words on each side")
 		}
-		left = &nearNode{dist: op.dist, words: []*termNode{l, r}}
+		left = &nearNode{dist: op.dist, slots: [][]*termNode{l, r}}
 	}
 	return left, nil
 }
 
-func oneWord(n node) *termNode {
-	if t, ok := n.(*termNode); ok && len(t.words) == 1 {
-		return t
+// nearSlot returns the alternatives of a NEAR operand: one word, or an OR of
+// single words.
+func nearSlot(n node) []*termNode {
+	switch n := n.(type) {
+	case *termNode:
+		if len(n.words) == 1 {
+			return []*termNode{n}
+		}
+	case *orNode:
+		var out []*termNode
+		for _, k := range n.kids {
+			t, ok := k.(*termNode)
+			if !ok || len(t.words) != 1 {
+				return nil
+			}
+			out = append(out, t)
+		}
+		return out
 	}
 	return nil
 }
@@ -500,9 +527,9 @@ func (p *parser) proximity(t token, f field) (node, *SyntaxError) {
 		if err != nil {
 			return nil, err
 		}
-		n.words = append(n.words, w.(*termNode))
+		n.slots = append(n.slots, []*termNode{w.(*termNode)})
 	}
-	if len(n.words) < 2 {
+	if len(n.slots) < 2 {
 		return nil, p.errAt(t.pos, "proximity needs at least two words in the phrase")
 	}
 	if _, err := p.words(raw, t.pos+1); err != nil {
