@@ -3,7 +3,6 @@ package normalize
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
 	"strings"
 
 	"github.com/mmcdole/gofeed"
@@ -75,9 +74,12 @@ func RawHash(it *gofeed.Item) string {
 			h.str(e.URL)
 		}
 	}
+	const digits = "0123456789abcdef"
 	var buf [16]byte
-	s := strconv.AppendUint(buf[:0], h.sum, 16)
-	return strings.Repeat("0", 16-len(s)) + string(s)
+	for i := range buf {
+		buf[i] = digits[h.sum>>(60-4*i)&0xf]
+	}
+	return string(buf[:])
 }
 
 const (
