@@ -1,0 +1,51 @@
+# feedmill — the README's two commands are `make run` and `make test`.
+
+GO       ?= go
+BIN      := bin/feedmill
+CONFIG   ?= config.yaml
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/feedmill/feedmill.Version=$(VERSION)
+BENCHTIME ?= 1s
+
+.PHONY: all build run demo test vet fmt bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feedmill
+
+## run: the daemon with the shipped config.yaml and its SQLite database.
+run: build
+	$(BIN) --config $(CONFIG) serve
+
+## demo: the daemon on demo/config.yaml, whose feeds are files in demo/feeds.
+demo: build
+	$(BIN) --config demo/config.yaml serve
+
+## test: vet, formatting, and every test with the race detector.
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -race -shuffle=on -timeout 20m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: the Go benchmarks (ingest path, matching, rendering).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## fuzz: a short run of every fuzz target.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin demo/demo.db*
