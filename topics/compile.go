@@ -168,8 +168,7 @@ func (s *Set) Match(d *Doc) []Match {
 			cand[t/64] |= 1 << (t % 64)
 		}
 	}
-	var out []Match
-	var ends []int
+	st.matched, st.ends = st.matched[:0], st.ends[:0]
 	for w, word := range cand {
 		for word != 0 {
 			i := w*64 + bits.TrailingZeros64(word)
@@ -182,17 +181,20 @@ func (s *Set) Match(d *Doc) []Match {
 			st.hits = t.root.hits(st, st.hits)
 			// Hits are deduplicated per topic, not across topics.
 			st.hits = append(st.hits[:start], dedupe(st.hits[start:])...)
-			out = append(out, Match{Topic: t.name})
-			ends = append(ends, len(st.hits))
+			st.matched = append(st.matched, int32(i))
+			st.ends = append(st.ends, len(st.hits))
 		}
 	}
-	if out == nil {
+	if len(st.matched) == 0 {
 		return nil
 	}
+	// Two allocations, whatever the number of matches.
+	out := make([]Match, len(st.matched))
 	all := slices.Clone(st.hits)
 	start := 0
-	for i, end := range ends {
-		out[i].Hits = all[start:end:end]
+	for j, i := range st.matched {
+		end := st.ends[j]
+		out[j] = Match{Topic: s.topics[i].name, Hits: all[start:end:end]}
 		start = end
 	}
 	return out

@@ -136,10 +136,11 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
 // scanner splits text into folded words. It never allocates once buf has
 // grown to the longest word.
 type scanner struct {
-	t   *foldTable
-	s   string
-	i   int
-	buf []byte
+	t    *foldTable
+	s    string
+	i    int
+	buf  []byte
+	apos bool // the last word has an apostrophe
 }
 
 func newScanner(s string, buf []byte) scanner {
@@ -187,6 +188,7 @@ func (sc *scanner) next() (tok []byte, start, end int, ok bool) {
 	start = i
 	buf := sc.buf[:0]
 	foldable := false
+	sc.apos = false
 loop:
 	for i < len(s) {
 		c := s[i]
@@ -201,6 +203,7 @@ loop:
 					break loop
 				}
 				buf = append(buf, '\'')
+				sc.apos = true
 			default:
 				break loop
 			}
@@ -214,6 +217,7 @@ loop:
 				break
 			}
 			buf = append(buf, '\'')
+			sc.apos = true
 			i += n
 			continue
 		}
@@ -247,7 +251,7 @@ func isASCIIWord(c byte) bool {
 // englishFold applies the light English folding described in the package
 // documentation, in place.
 func englishFold(w []byte) []byte {
-	if n := foldLen(w); n >= 0 {
+	if n := foldLen(w, true); n >= 0 {
 		return w[:n]
 	}
 	n := len(w)
@@ -262,7 +266,7 @@ func englishFold(w []byte) []byte {
 		}
 	}
 	w = w[:j]
-	if n := foldLen(w); n >= 0 {
+	if n := foldLen(w, false); n >= 0 {
 		return w[:n]
 	}
 	// Only "ies" is left.
@@ -270,14 +274,17 @@ func englishFold(w []byte) []byte {
 }
 
 // foldLen returns n when the English folding of w is w[:n], or -1 when it
-// changes more than the end of w (an inner apostrophe, "ies").
-func foldLen(w []byte) int {
+// changes more than the end of w (an inner apostrophe, "ies"). apos says
+// whether w may contain an apostrophe.
+func foldLen(w []byte, apos bool) int {
 	n := len(w)
-	if n >= 3 && w[n-1] == 's' && w[n-2] == '\'' {
-		n -= 2 // possessive
-	}
-	if bytes.IndexByte(w[:n], '\'') >= 0 {
-		return -1
+	if apos {
+		if n >= 3 && w[n-1] == 's' && w[n-2] == '\'' {
+			n -= 2 // possessive
+		}
+		if bytes.IndexByte(w[:n], '\'') >= 0 {
+			return -1
+		}
 	}
 	if n < 4 || w[n-1] != 's' || w[0] >= utf8.RuneSelf && utf8.RuneCount(w[:n]) < 4 {
 		return n

@@ -2,6 +2,7 @@ package topics
 
 import (
 	"bytes"
+	"encoding/binary"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -28,6 +29,8 @@ type state struct {
 	buf      []byte
 	cand     []uint64
 	hits     []Hit
+	matched  []int32 // topic indexes
+	ends     []int   // end of each matched topic's hits
 	scratch  []int32
 
 	lowTitle, lowText lowered
@@ -101,7 +104,7 @@ func (st *state) addText(tr *trie, text string, pos int32) int32 {
 		// Wildcards match the word as written (talk* matches "talks");
 		// whole words match after the English folding. Usually the folded
 		// word is a prefix of the word, and one walk does both.
-		if n := foldLen(tok); n >= 0 {
+		if n := foldLen(tok, sc.apos); n >= 0 {
 			st.walk(tr, tok, n, pos)
 		} else {
 			if tr.hasPrefixes {
@@ -555,26 +558,31 @@ func (n *nearE) need() []int32 {
 	return ids
 }
 
-// lowerTab lower-cases ASCII letters and keeps every other byte.
-var lowerTab = func() (t [256]byte) {
-	for i := range t {
-		t[i] = byte(i)
-		if 'A' <= i && i <= 'Z' {
-			t[i] += 'a' - 'A'
-		}
-	}
-	return t
-}()
-
 // lowerASCII sets dst to s with ASCII letters lower-cased. It reports false
-// when s holds ſ or K, the two non-ASCII letters a case-insensitive regex
-// equates with ASCII ones, so that a literal search could miss a match.
+// when s holds ſ (U+017F) or K (U+212A), the two non-ASCII letters a
+// case-insensitive regex equates with ASCII ones, so that a literal search
+// could miss a match.
 func lowerASCII(dst []byte, s string) ([]byte, bool) {
 	dst = slices.Grow(dst[:0], len(s))[:len(s)]
-	for i := 0; i < len(s); i++ {
-		dst[i] = lowerTab[s[i]]
+	i := 0
+	// Eight bytes at a time: set bit 5 of every byte in 'A'..'Z'.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		h := x &^ highs
+		geA := h + ones*(0x80-'A')
+		gtZ := h + ones*(0x7f-'Z')
+		upper := (geA &^ gtZ) &^ x & highs
+		binary.LittleEndian.PutUint64(dst[i:], x|upper>>2)
 	}
-	return dst, !strings.Contains(s, "ſ") && !strings.Contains(s, "K")
+	for ; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst, !strings.Contains(s, "\u017f") && !strings.Contains(s, "\u212a")
 }
 
 // requiredLiteral returns a lower-case ASCII string that any match of the

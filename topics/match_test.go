@@ -379,3 +379,25 @@ func TestSeedArticle(t *testing.T) {
 		t.Errorf("football article matched %q, want only sport", got)
 	}
 }
+
+func TestRegexPrefilter(t *testing.T) {
+	tests := []struct {
+		re   string
+		text string
+		want bool
+	}{
+		{`/zelensk(yy|iy)/`, "ZELENSKIY", true},
+		{`/zelensk(yy|iy)/`, "Zelensky", false},
+		{`/kremlin/`, "\u212aremlin", true}, // Kelvin sign folds to k
+		{`/lass/`, "la\u017fs", true},       // long s folds to s
+		{`/abc|xyz/`, "XYZ", true},
+		{`/(pre)+view/`, "PREVIEW", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.re+" "+tt.text, func(t *testing.T) {
+			if got := matches(t, tt.re, &Doc{Text: tt.text}); got != tt.want {
+				t.Errorf("%s on %q = %v, want %v", tt.re, tt.text, got, tt.want)
+			}
+		})
+	}
+}
