@@ -24,8 +24,8 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		rows, err := db.r.QueryContext(ctx, `SELECT s.key, s.raw_hash FROM sources s JOIN feeds f ON f.id = s.feed_id
-			WHERE f.name = ? AND s.key IN (`+placeholders(len(chunk))+`)`, args...)
+		rows, err := db.r.QueryContext(ctx, `SELECT key, raw_hash FROM sources
+			WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND key IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: known items of %s: %w", feed, err)
 		}
@@ -49,6 +49,18 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
 	res := feedmill.IngestResult{Seen: b.Seen}
+	if len(b.Items) == 0 {
+		// Nothing new: one statement records the successful poll.
+		at := nanos(b.FetchedAt)
+		_, err := db.w.ExecContext(ctx, `INSERT INTO feeds (name, url, title, site_url, last_fetch, last_success, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET url = excluded.url, title = excluded.title,
+			site_url = excluded.site_url, last_fetch = excluded.last_fetch, last_success = excluded.last_success,
+			status = excluded.status, last_error = ''`, b.Feed, b.URL, b.Title, b.SiteURL, at, at, feedmill.StatusOK)
+		if err != nil {
+			return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
+		}
+		return res, nil
+	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {

@@ -1,0 +1,137 @@
+package poller
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/fetcher"
+	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/topics"
+)
+
+var _ Store = (*storage.DB)(nil)
+
+// corpusFile returns a file of ../shared/corpus, skipping when absent.
+func corpusFile(tb testing.TB, rel string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", rel))
+	if err != nil {
+		tb.Skipf("shared corpus not available: %v", err)
+	}
+	return b
+}
+
+func newPipeline(tb testing.TB, db *storage.DB) *Pipeline {
+	tb.Helper()
+	set, err := topics.Compile([]topics.Def{
+		{Name: "ukraine", Match: `ukraine OR kyiv OR zelensky*`},
+		{Name: "russia", Match: `russia OR moscow OR kremlin OR putin`},
+		{Name: "afghanistan", Match: `afghanistan OR taliban OR kabul`},
+		{Name: "us-politics", Match: `(biden OR trump) AND (congress OR senate OR "white house")`},
+		{Name: "middle-east", Match: `israel OR gaza OR iran OR syria OR lebanon`},
+		{Name: "europe", Match: `"european union" OR brussels OR france OR germany OR merkel OR macron`},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Pipeline{Store: db, Fetcher: fetcher.New(fetcher.Options{}), Normalizer: normalize.New(nil), Topics: set}
+}
+
+func openDB(tb testing.TB) *storage.DB {
+	tb.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(tb.TempDir(), "bench.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// countingStore counts the items handed to Ingest, to show that an
+// all-seen poll normalizes and writes nothing.
+type countingStore struct {
+	*storage.DB
+	ingested atomic.Int64
+}
+
+func (s *countingStore) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
+	s.ingested.Add(int64(len(b.Items)))
+	return s.DB.Ingest(ctx, b)
+}
+
+func TestPollSkipsWhatIsStored(t *testing.T) {
+	body := corpusFile(t, "news/cnn-top-stories/20210917T000418Z.xml")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	store := &countingStore{DB: openDB(t)}
+	p := newPipeline(t, store.DB)
+	p.Store = store
+	f := Feed{Name: "cnn", URL: srv.URL}
+
+	first := p.Poll(t.Context(), f)
+	if first.Err != nil || first.Result.New == 0 {
+		t.Fatalf("first poll: %+v", first)
+	}
+	n := store.ingested.Load()
+	second := p.Poll(t.Context(), f)
+	if second.Err != nil {
+		t.Fatal(second.Err)
+	}
+	if second.Result != (feedmill.IngestResult{Seen: first.Result.New + first.Result.Merged}) {
+		t.Errorf("second poll result %+v, want all %d seen", second.Result, first.Result.New)
+	}
+	if got := store.ingested.Load() - n; got != 0 {
+		t.Errorf("second poll normalized and sent %d items to the store, want 0", got)
+	}
+}
+
+func TestPollAllIsolatesFailures(t *testing.T) {
+	good := `<rss version="2.0"><channel><title>g</title><item><title>x</title><link>https://g.example/x</link></item></channel></rss>`
+	mux := http.NewServeMux()
+	mux.HandleFunc("/good", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(good)) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<rss><channel><item>")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	db := openDB(t)
+	p := newPipeline(t, db)
+	p.Fetcher = fetcher.New(fetcher.Options{Timeout: 300 * time.Millisecond})
+	feeds := []Feed{{Name: "slow", URL: srv.URL + "/slow"}, {Name: "bad", URL: srv.URL + "/bad"},
+		{Name: "dead", URL: "http://127.0.0.1:1/feed"}, {Name: "good", URL: srv.URL + "/good"}}
+	got := map[string]error{}
+	p.PollAll(t.Context(), feeds, 2, func(r Report) { got[r.Feed] = r.Err })
+	if len(got) != 4 {
+		t.Fatalf("reports for %d feeds, want 4", len(got))
+	}
+	for _, name := range []string{"slow", "bad", "dead"} {
+		if got[name] == nil {
+			t.Errorf("feed %s: no error", name)
+		}
+	}
+	if got["good"] != nil {
+		t.Errorf("good feed failed: %v", got["good"])
+	}
+	states, _ := db.Feeds(t.Context())
+	for _, s := range states {
+		want := feedmill.StatusFailing
+		if s.Name == "good" {
+			want = feedmill.StatusOK
+		}
+		if s.Status != want {
+			t.Errorf("feed %s status %q, want %q (%s)", s.Name, s.Status, want, s.LastError)
+		}
+	}
+}
