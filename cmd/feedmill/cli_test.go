@@ -25,7 +25,9 @@ func cliSetup(t *testing.T) (dir, configPath, listen string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/good", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, cliFeed) })
-	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<!DOCTYPE html><html><body>hi</body></html>") })
+	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><body>hi</body></html>")
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	dir = t.TempDir()
