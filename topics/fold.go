@@ -193,21 +193,18 @@ loop:
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				buf = append(buf, c)
-			case 'A' <= c && c <= 'Z':
-				buf = append(buf, c+'a'-'A')
-			case c == '\'':
-				if !sc.letterAt(i + 1) {
-					break loop
-				}
-				buf = append(buf, '\'')
-				sc.apos = true
-			default:
-				break loop
+			if l := asciiFold[c]; l > 1 {
+				buf = append(buf, l)
+				foldable = l > '9'
+				i++
+				continue
 			}
-			foldable = c > '9'
+			if c != '\'' || !sc.letterAt(i+1) {
+				break
+			}
+			buf = append(buf, '\'')
+			sc.apos = true
+			foldable = false
 			i++
 			continue
 		}
@@ -244,9 +241,21 @@ loop:
 	return buf, start, i, true
 }
 
-func isASCIIWord(c byte) bool {
-	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9'
-}
+func isASCIIWord(c byte) bool { return asciiFold[c] > 1 }
+
+// asciiFold maps ASCII letters and digits to their folded byte, anything else
+// to 0.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			t[c] = byte(c)
+		case 'A' <= c && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // englishFold applies the light English folding described in the package
 // documentation, in place.

@@ -122,26 +122,35 @@ func (st *state) addText(tr *trie, text string, pos int32) int32 {
 // walk records the wildcards matching tok, and the whole word tok[:exact]
 // (none when exact is -1).
 func (st *state) walk(tr *trie, tok []byte, exact int, pos int32) {
+	if !tr.hasPrefixes {
+		if exact < 0 {
+			return
+		}
+		tok = tok[:exact]
+	}
 	nodes, edges := tr.nodes, tr.edges
-	ni := int32(0)
+	nd := &nodes[0]
 	for d := 0; ; d++ {
-		nd := &nodes[ni]
-		if d == exact && nd.exact >= 0 {
-			st.add(nd.exact, pos)
+		if nd.flags != 0 {
+			if d == exact && nd.exact >= 0 {
+				st.add(nd.exact, pos)
+			}
+			if nd.prefix >= 0 {
+				st.add(nd.prefix, pos)
+			}
 		}
-		if nd.prefix >= 0 {
-			st.add(nd.prefix, pos)
-		}
-		if d == len(tok) || d >= exact && !tr.hasPrefixes {
+		if d == len(tok) {
 			return
 		}
 		k := uint(tok[d]) - uint(nd.lo)
 		if k >= uint(nd.n) {
 			return
 		}
-		if ni = edges[nd.off+int32(k)]; ni == 0 {
+		ni := edges[nd.off+int32(k)]
+		if ni == 0 {
 			return
 		}
+		nd = &nodes[ni]
 	}
 }
 

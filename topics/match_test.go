@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -400,4 +401,31 @@ func TestRegexPrefilter(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMatchConcurrent(t *testing.T) {
+	s, err := Compile(benchTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := benchDoc(t)
+	want := topicNames(s.Match(d))
+	other := &Doc{Title: "Tennis at Wimbledon", Text: "The final went to five sets."}
+	wantOther := topicNames(s.Match(other))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				if got := topicNames(s.Match(d)); !slices.Equal(got, want) {
+					t.Errorf("concurrent Match = %q, want %q", got, want)
+					return
+				}
+				if got := topicNames(s.Match(other)); !slices.Equal(got, wantOther) {
+					t.Errorf("concurrent Match = %q, want %q", got, wantOther)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -12,12 +12,16 @@
 //	negotiat*                    any word starting with negotiat
 //	"macron putin"~10            all words within 10 tokens, any order
 //	macron NEAR/10 putin         the same (NEAR alone means NEAR/10)
+//	(gas OR power) NEAR/5 price* NEAR operands are words or ORs of words
 //	/zelensk(yy|iy)/             an RE2 regular expression, case-insensitive
 //	title:(putin OR lavrov)      a field applies to a word, phrase, regex or group
 //	topic:ukraine                another topic of the same Set
 //
 // Precedence, tightest first: NEAR, NOT (and -), AND (explicit or a space),
-// OR. Keywords are upper case; "and" and "or" are ordinary words.
+// OR. Keywords are upper case; "and" and "or" are ordinary words. A word
+// that folds to several (U.S., full-scale) is a phrase. Proximity counts
+// token positions: "a b"~n holds when one occurrence of each word lies in a
+// window whose first and last positions are at most n apart; n is 1 to 1000.
 //
 // Fields: text (title and content, the default), title, feed, author,
 // category (any of the item's categories), tag (any of the feed's tags),

@@ -16,6 +16,7 @@ type trieNode struct {
 	prefix int32 // term id for a wildcard ending here, or -1
 	n      uint16
 	lo     uint8
+	flags  uint8 // non-zero when exact or prefix is set
 }
 
 type buildNode struct {
@@ -53,6 +54,9 @@ func buildTrie(words []qword) *trie {
 		n := queue[0]
 		queue = queue[1:]
 		tn := trieNode{exact: n.exact, prefix: n.prefix, off: int32(len(t.edges))}
+		if n.exact >= 0 || n.prefix >= 0 {
+			tn.flags = 1
+		}
 		if len(n.kids) > 0 {
 			lo, hi := byte(255), byte(0)
 			for c := range n.kids {
