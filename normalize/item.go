@@ -153,6 +153,16 @@ func rawContent(it *gofeed.Item) string {
 	return it.Description
 }
 
+// content is the item's sanitized content, else its sanitized summary when
+// the content had nothing left (only an embed, say).
+func (n *Normalizer) content(it *gofeed.Item, base string) string {
+	c := n.san.HTML(rawContent(it), base)
+	if strings.TrimSpace(c) == "" && strings.TrimSpace(it.Content) != "" {
+		c = n.san.HTML(it.Description, base)
+	}
+	return c
+}
+
 // build does the expensive part of normalization: sanitizing and text.
 func (n *Normalizer) build(feedName string, it *gofeed.Item, id identity, base string, now time.Time) feedmill.Item {
 	contentBase := base
@@ -165,7 +175,7 @@ func (n *Normalizer) build(feedName string, it *gofeed.Item, id identity, base s
 		GUID:       id.guid,
 		Link:       id.link,
 		Title:      Title(it.Title),
-		Content:    n.san.HTML(rawContent(it), contentBase),
+		Content:    n.content(it, contentBase),
 		Author:     author(it),
 		Categories: categories(it.Categories),
 		Published:  published(now, it.PublishedParsed, it.UpdatedParsed),

@@ -130,6 +130,16 @@ func TestFeedAtom(t *testing.T) {
 			Published: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC),
 			Updated:   time.Date(2026, 3, 6, 8, 0, 0, 0, time.UTC),
 		},
+		{
+			Key:       "guid:tag:blog.example.org,2026:notes/9",
+			GUID:      "tag:blog.example.org,2026:notes/9",
+			Link:      "https://blog.example.org/notes/embed-only",
+			LinkKey:   "blog.example.org/notes/embed-only",
+			Title:     "Embed only",
+			Content:   "A video of the night shift.", // the content sanitized to nothing
+			Published: time.Date(2026, 3, 7, 8, 0, 0, 0, time.UTC),
+			Updated:   time.Date(2026, 3, 7, 8, 0, 0, 0, time.UTC),
+		},
 	}
 	checkItems(t, "notes", feed, got, want)
 }

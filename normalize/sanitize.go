@@ -145,9 +145,9 @@ func rewriteURLs(out []byte, base string) string {
 		out = out[end+1:]
 		switch {
 		case bytes.HasPrefix(tag, []byte("<a ")):
-			rewriteTag(&b, tag, "href", true, resolve)
+			rewriteTag(&b, tag, hrefAttr, true, resolve)
 		case bytes.HasPrefix(tag, []byte("<img ")):
-			rewriteTag(&b, tag, "src", false, resolve)
+			rewriteTag(&b, tag, srcAttr, false, resolve)
 		default:
 			b.Write(tag)
 		}
@@ -155,34 +155,46 @@ func rewriteURLs(out []byte, base string) string {
 	return b.String()
 }
 
-// rewriteTag writes tag with its attr URL resolved (or removed when it
-// cannot be), adding rel when link is set and the URL was kept.
-func rewriteTag(b *strings.Builder, tag []byte, attr string, link bool, resolve func(string) (string, bool)) {
-	key := []byte(" " + attr + `="`)
-	i := bytes.Index(tag, key)
+var (
+	hrefAttr = []byte(` href="`)
+	srcAttr  = []byte(` src="`)
+	relAttr  = []byte(` rel="` + linkRel + `"`)
+)
+
+// rewriteTag writes tag with the URL in attr resolved (or the attribute
+// removed when it cannot be), adding rel when link is set and the URL was
+// kept. Absolute URLs are copied without decoding them.
+func rewriteTag(b *strings.Builder, tag, attr []byte, link bool, resolve func(string) (string, bool)) {
+	i := bytes.Index(tag, attr)
 	if i < 0 {
 		b.Write(tag)
 		return
 	}
-	vStart := i + len(key)
+	vStart := i + len(attr)
 	vLen := bytes.IndexByte(tag[vStart:], '"')
 	if vLen < 0 {
 		b.Write(tag)
 		return
 	}
+	val := tag[vStart : vStart+vLen]
 	rest := tag[vStart+vLen+1:] // after the closing quote, ending in '>'
-	raw := string(tag[vStart : vStart+vLen])
-	if strings.IndexByte(raw, '&') >= 0 {
-		raw = html.UnescapeString(raw)
-	}
-	abs, ok := resolve(raw)
 	b.Write(tag[:i])
-	if ok {
-		b.Write(key)
-		b.WriteString(html.EscapeString(abs))
-		b.WriteByte('"')
+	kept := true
+	if isAbsolute(val) {
+		b.Write(tag[i : vStart+vLen+1])
+	} else {
+		raw := string(val)
+		if strings.IndexByte(raw, '&') >= 0 {
+			raw = html.UnescapeString(raw)
+		}
+		var abs string
+		if abs, kept = resolve(raw); kept {
+			b.Write(attr)
+			b.WriteString(html.EscapeString(abs))
+			b.WriteByte('"')
+		}
 	}
-	if !link || !ok {
+	if !link || !kept {
 		b.Write(rest)
 		return
 	}
@@ -191,8 +203,30 @@ func rewriteTag(b *strings.Builder, tag []byte, attr string, link bool, resolve 
 		closing = rest[len(rest)-2:]
 	}
 	b.Write(rest[:len(rest)-len(closing)])
-	b.WriteString(` rel="` + linkRel + `"`)
+	b.Write(relAttr)
 	b.Write(closing)
+}
+
+// isAbsolute reports whether an attribute value is an http(s) or mailto
+// URL, which needs no resolving.
+func isAbsolute(v []byte) bool {
+	return hasPrefixFoldBytes(v, "https://") || hasPrefixFoldBytes(v, "http://") || hasPrefixFoldBytes(v, "mailto:")
+}
+
+func hasPrefixFoldBytes(v []byte, prefix string) bool {
+	if len(v) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveRef makes ref absolute against base. Absolute http(s) and mailto
@@ -200,6 +234,12 @@ func rewriteTag(b *strings.Builder, tag []byte, attr string, link bool, resolve 
 func resolveRef(ref string, base *url.URL, baseErr error) (string, bool) {
 	if hasPrefixFold(ref, "https://") || hasPrefixFold(ref, "http://") || hasPrefixFold(ref, "mailto:") {
 		return ref, true
+	}
+	// A root-relative path without dot segments (the common case) only
+	// needs the base's origin in front of it.
+	if baseErr == nil && len(ref) > 1 && ref[0] == '/' && ref[1] != '/' &&
+		!strings.Contains(ref, "/.") && !strings.ContainsAny(ref, "\\ \t\n") {
+		return base.Scheme + "://" + base.Host + ref, true
 	}
 	r, err := url.Parse(strings.TrimSpace(ref))
 	if err != nil {

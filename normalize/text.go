@@ -23,7 +23,7 @@ func Title(s string) string {
 	for range 3 {
 		before := s
 		if strings.IndexByte(s, '<') >= 0 {
-			s = stripTags(s, true)
+			s = stripTags(s, false)
 		}
 		if strings.IndexByte(s, '&') >= 0 {
 			s = html.UnescapeString(s)
@@ -32,8 +32,7 @@ func Title(s string) string {
 			break
 		}
 	}
-	s = collapse(s, false)
-	return truncateWords(s, MaxTitleRunes)
+	return truncateWords(collapse(s), MaxTitleRunes)
 }
 
 // Text returns the plain text of an HTML fragment, for matching topics and
@@ -45,66 +44,125 @@ func Title(s string) string {
 // of magnitude faster, and its output is never rendered, so it only has to
 // be right about what is text.
 func Text(s string) string {
-	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
-		return collapse(s, true)
-	}
-	return collapse(stripTags(s, true), true)
+	return stripTags(s, true)
 }
 
-// blockSep marks a block boundary in stripTags' output until collapse turns
-// it into a newline. XML cannot carry U+0000, and if some input does, it
-// only becomes whitespace.
-const blockSep = '\x00'
-
-// stripTags removes tags and comments from s and decodes entities in the
-// text between them. With blocks, block-level tags leave a blockSep.
+// stripTags removes tags and comments from s, decodes entities in the text
+// between them and collapses whitespace; with blocks, a block element
+// boundary becomes a newline.
 func stripTags(s string, blocks bool) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	w := textWriter{newlines: blocks}
+	w.b.Grow(len(s))
 	for len(s) > 0 {
 		i := strings.IndexByte(s, '<')
 		if i < 0 {
-			writeText(&b, s)
+			w.html(s)
 			break
 		}
-		writeText(&b, s[:i])
+		w.html(s[:i])
 		s = s[i:]
 		n, name, closing := scanTag(s)
 		if n == 0 { // a lone '<' is text
-			b.WriteByte('<')
+			w.text("<")
 			s = s[1:]
 			continue
 		}
 		s = s[n:]
-		if name == "" {
-			continue
-		}
-		if !closing && rawTextElements[name] {
+		switch {
+		case name == "":
+		case !closing && isRawText(name):
 			// Skip to the matching end tag; its content is not text.
 			end := indexFold(s, "</"+name)
 			if end < 0 {
-				s = ""
-				break
+				return w.String()
 			}
 			s = s[end:]
-			continue
-		}
-		if blocks && blockElements[name] {
-			b.WriteByte(blockSep)
-		} else if name == "br" {
-			b.WriteByte(' ')
+		case isBlock(name):
+			w.sep('\n')
+		case name == "br":
+			w.sep(' ')
 		}
 	}
-	return b.String()
+	return w.String()
 }
 
-// writeText writes HTML text with its entities decoded.
-func writeText(b *strings.Builder, s string) {
+// textWriter builds plain text, collapsing each run of whitespace into one
+// separator written only between visible characters.
+type textWriter struct {
+	b        strings.Builder
+	pending  byte // separator owed before the next visible character: 0, ' ' or '\n'
+	newlines bool // keep '\n' separators; else they become spaces
+}
+
+// sep owes a separator; a newline wins over a space.
+func (w *textWriter) sep(c byte) {
+	if c == '\n' && !w.newlines {
+		c = ' '
+	}
+	if w.pending != '\n' {
+		w.pending = c
+	}
+}
+
+// html writes HTML text with its entities decoded.
+func (w *textWriter) html(s string) {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
-	b.WriteString(s)
+	w.text(s)
 }
+
+// text writes plain text, collapsing whitespace and dropping invalid UTF-8,
+// control and zero-width characters. Runs of plain ASCII are copied whole.
+func (w *textWriter) text(s string) {
+	start := -1 // start of the pending run of plain ASCII
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c > ' ' && c < 0x7f {
+			if start < 0 {
+				w.flushSep()
+				start = i
+			}
+			i++
+			continue
+		}
+		if start >= 0 {
+			w.b.WriteString(s[start:i])
+			start = -1
+		}
+		if c < utf8.RuneSelf {
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+				w.sep(' ')
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+		case unicode.IsSpace(r):
+			w.sep(' ')
+		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff' || unicode.IsControl(r):
+		default:
+			w.flushSep()
+			w.b.WriteRune(r)
+		}
+	}
+	if start >= 0 {
+		w.b.WriteString(s[start:])
+	}
+}
+
+// flushSep writes the owed separator, unless nothing visible precedes it.
+func (w *textWriter) flushSep() {
+	if w.pending != 0 && w.b.Len() > 0 {
+		w.b.WriteByte(w.pending)
+	}
+	w.pending = 0
+}
+
+func (w *textWriter) String() string { return w.b.String() }
 
 // scanTag reads the tag, comment or declaration at the start of s (which
 // starts with '<') and returns its length, its lowercase element name ("" for
@@ -187,77 +245,36 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
-// rawTextElements hold content that is never text.
-var rawTextElements = map[string]bool{
-	"script": true, "style": true, "template": true, "noscript": true,
-	"iframe": true, "object": true, "svg": true, "math": true, "title": true,
-	"textarea": true, "select": true,
-}
-
-// blockElements end a line of text.
-var blockElements = map[string]bool{
-	"address": true, "article": true, "aside": true, "blockquote": true,
-	"caption": true, "dd": true, "details": true, "div": true, "dl": true,
-	"dt": true, "figcaption": true, "figure": true, "footer": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-	"header": true, "hr": true, "li": true, "main": true, "nav": true,
-	"ol": true, "p": true, "pre": true, "section": true, "summary": true,
-	"table": true, "td": true, "th": true, "tr": true, "ul": true,
-}
-
-// collapse trims s and collapses each run of whitespace (Unicode spaces,
-// and blockSep markers) into one space, or into one newline when the run
-// holds a block boundary and newlines is set. It drops invalid UTF-8,
-// control and zero-width characters.
-func collapse(s string, newlines bool) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := byte(0) // separator owed before the next visible character
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case c == blockSep:
-				pending = '\n'
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-				if pending == 0 {
-					pending = ' '
-				}
-			case c < ' ' || c == 0x7f:
-			default:
-				if pending != 0 && b.Len() > 0 {
-					if pending == '\n' && !newlines {
-						pending = ' '
-					}
-					b.WriteByte(pending)
-				}
-				pending = 0
-				b.WriteByte(c)
-			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-		case unicode.IsSpace(r):
-			if pending == 0 {
-				pending = ' '
-			}
-		case r == '\u200b' || r == '\ufeff' || r == '\u200c' || r == '\u200d' || unicode.IsControl(r):
-		default:
-			if pending != 0 && b.Len() > 0 {
-				if pending == '\n' && !newlines {
-					pending = ' '
-				}
-				b.WriteByte(pending)
-			}
-			pending = 0
-			b.WriteRune(r)
-		}
+// isRawText reports whether an element holds content that is never text.
+func isRawText(name string) bool {
+	switch name {
+	case "script", "style", "template", "noscript", "iframe", "object",
+		"svg", "math", "title", "textarea", "select":
+		return true
 	}
-	return b.String()
+	return false
+}
+
+// isBlock reports whether an element ends a line of text.
+func isBlock(name string) bool {
+	switch name {
+	case "address", "article", "aside", "blockquote", "caption", "dd",
+		"details", "div", "dl", "dt", "figcaption", "figure", "footer",
+		"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+		"nav", "ol", "p", "pre", "section", "summary", "table", "td", "th",
+		"tr", "ul":
+		return true
+	}
+	return false
+}
+
+// collapse trims s and collapses each run of whitespace into one space,
+// dropping invalid UTF-8, control and zero-width characters.
+func collapse(s string) string {
+	var w textWriter
+	w.b.Grow(len(s))
+	w.text(s)
+	return w.String()
 }
 
 // truncateWords cuts s to at most max runes, at the last space before the
