@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -146,66 +145,6 @@ func (s *Set) Names() []string {
 	out := make([]string, len(s.topics))
 	for i, t := range s.topics {
 		out[i] = t.name
-	}
-	return out
-}
-
-// Match returns the topics (in definition order) that match d, each with the
-// positive terms that matched it.
-func (s *Set) Match(d *Doc) []Match {
-	if s == nil || len(s.topics) == 0 {
-		return nil
-	}
-	st := s.pool.Get().(*state)
-	defer s.pool.Put(st)
-	st.reset(d)
-	st.index(s.trie, d)
-
-	cand := st.cand
-	copy(cand, s.always)
-	for _, id := range st.touched {
-		for _, t := range s.byTerm[id] {
-			cand[t/64] |= 1 << (t % 64)
-		}
-	}
-	st.matched, st.ends = st.matched[:0], st.ends[:0]
-	for w, word := range cand {
-		for word != 0 {
-			i := w*64 + bits.TrailingZeros64(word)
-			word &= word - 1
-			t := s.topics[i]
-			if !t.root.eval(st) {
-				continue
-			}
-			start := len(st.hits)
-			st.hits = t.root.hits(st, st.hits)
-			// Hits are deduplicated per topic, not across topics.
-			st.hits = append(st.hits[:start], dedupe(st.hits[start:])...)
-			st.matched = append(st.matched, int32(i))
-			st.ends = append(st.ends, len(st.hits))
-		}
-	}
-	if len(st.matched) == 0 {
-		return nil
-	}
-	// Two allocations, whatever the number of matches.
-	out := make([]Match, len(st.matched))
-	all := slices.Clone(st.hits)
-	start := 0
-	for j, i := range st.matched {
-		end := st.ends[j]
-		out[j] = Match{Topic: s.topics[i].name, Hits: all[start:end:end]}
-		start = end
-	}
-	return out
-}
-
-func dedupe(h []Hit) []Hit {
-	out := h[:0]
-	for _, x := range h {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
 	}
 	return out
 }

@@ -1,14 +1,10 @@
 package topics
 
 import (
-	"bytes"
-	"encoding/binary"
-	"regexp"
-	"regexp/syntax"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // segGap separates the fields of a document in token positions, so that no
@@ -255,392 +251,62 @@ func hostOf(link string) string {
 	return h
 }
 
-// lowered is a lazily computed lowerASCII of a long field.
-type lowered struct {
-	b        []byte
-	ok, done bool
-}
-
-// enode is a compiled query node.
-type enode interface {
-	eval(st *state) bool
-	// hits appends the positive terms that make a true node true.
-	hits(st *state, out []Hit) []Hit
-	cost() int
-	// need returns term ids of which at least one must occur for the node
-	// to match, or nil when it may match without any.
-	need() []int32
-}
-
-type (
-	andE  struct{ kids []enode }
-	orE   struct{ kids []enode }
-	notE  struct{ kid enode }
-	termE struct {
-		id    int32
-		field field
-		label string
-	}
-	phraseE struct {
-		ids   []int32
-		field field
-		label string
-	}
-	nearE struct {
-		slots [][]alt
-		dist  int32
-		label string
-	}
-	regexE struct {
-		re    *regexp.Regexp
-		lit   []byte // lower-case ASCII the regex cannot match without, or nil
-		field field
-		label string
-	}
-	valueE struct {
-		field field
-		value string
-		label string
-	}
-	refE struct{ t *topic }
-)
-
-func (n *andE) eval(st *state) bool {
-	for _, k := range n.kids {
-		if !k.eval(st) {
-			return false
-		}
-	}
-	return true
-}
-
-func (n *andE) hits(st *state, out []Hit) []Hit {
-	for _, k := range n.kids {
-		out = k.hits(st, out)
-	}
-	return out
-}
-
-func (n *andE) cost() int {
-	c := 0
-	for _, k := range n.kids {
-		c += k.cost()
-	}
-	return c
-}
-
-func (n *andE) need() []int32 {
-	var best []int32
-	for _, k := range n.kids {
-		if nd := k.need(); nd != nil && (best == nil || len(nd) < len(best)) {
-			best = nd
-		}
-	}
-	return best
-}
-
-func (n *orE) eval(st *state) bool {
-	for _, k := range n.kids {
-		if k.eval(st) {
-			return true
-		}
-	}
-	return false
-}
-
-func (n *orE) hits(st *state, out []Hit) []Hit {
-	for _, k := range n.kids {
-		if k.eval(st) {
-			out = k.hits(st, out)
-		}
-	}
-	return out
-}
-
-func (n *orE) cost() int {
-	c := 0
-	for _, k := range n.kids {
-		c += k.cost()
-	}
-	return c
-}
-
-func (n *orE) need() []int32 {
-	var all []int32
-	for _, k := range n.kids {
-		nd := k.need()
-		if nd == nil {
-			return nil
-		}
-		all = append(all, nd...)
-	}
-	slices.Sort(all)
-	return slices.Compact(all)
-}
-
-func (n *notE) eval(st *state) bool              { return !n.kid.eval(st) }
-func (n *notE) hits(_ *state, out []Hit) []Hit   { return out }
-func (n *notE) cost() int                        { return n.kid.cost() }
-func (n *notE) need() []int32                    { return nil }
-func (n *refE) eval(st *state) bool              { return n.t.root.eval(st) }
-func (n *refE) hits(st *state, out []Hit) []Hit  { return n.t.root.hits(st, out) }
-func (n *refE) cost() int                        { return n.t.root.cost() }
-func (n *refE) need() []int32                    { return n.t.root.need() }
-func (n *termE) eval(st *state) bool             { return st.first(n.id, n.field) >= 0 }
-func (n *termE) cost() int                       { return 1 }
-func (n *termE) need() []int32                   { return []int32{n.id} }
-func (n *phraseE) eval(st *state) bool           { return n.find(st) >= 0 }
-func (n *phraseE) cost() int                     { return 3 }
-func (n *phraseE) need() []int32                 { return []int32{n.ids[0]} }
-func (n *nearE) eval(st *state) bool             { return n.find(st) >= 0 }
-func (n *nearE) cost() int                       { return 5 }
-func (n *regexE) eval(st *state) bool            { return n.find(st) != "" }
-func (n *regexE) cost() int                      { return 50 }
-func (n *regexE) need() []int32                  { return nil }
-func (n *valueE) cost() int                      { return 2 }
-func (n *valueE) need() []int32                  { return nil }
-func (n *valueE) hits(_ *state, out []Hit) []Hit { return addHit(out, n.label, fieldNames[n.field]) }
-func (n *termE) hits(st *state, out []Hit) []Hit {
-	return addHit(out, n.label, st.fieldAt(n.field, st.first(n.id, n.field)))
-}
-func (n *phraseE) hits(st *state, out []Hit) []Hit {
-	return addHit(out, n.label, st.fieldAt(n.field, n.find(st)))
-}
-func (n *regexE) hits(st *state, out []Hit) []Hit { return addHit(out, n.label, n.find(st)) }
-
-func (n *nearE) hits(st *state, out []Hit) []Hit {
-	f := n.slots[0][0].field
-	return addHit(out, n.label, st.fieldAt(f, n.find(st)))
-}
-
-func addHit(out []Hit, term, field string) []Hit {
-	return append(out, Hit{Term: term, Field: field})
-}
-
-// find returns the position of the first occurrence of the phrase, or -1.
-func (n *phraseE) find(st *state) int32 {
-	hi := st.rng[n.field].hi
-	last := int32(len(n.ids) - 1)
-outer:
-	for _, p := range st.within(n.ids[0], n.field) {
-		if p+last >= hi {
-			return -1
-		}
-		for i, id := range n.ids[1:] {
-			if _, ok := slices.BinarySearch(st.occ[id], p+int32(i)+1); !ok {
-				continue outer
-			}
-		}
-		return p
-	}
-	return -1
-}
-
-// alt is one alternative word of a NEAR slot.
-type alt struct {
-	id    int32
-	field field
-}
-
-// find returns the start of the first window of at most dist tokens holding
-// a word of every slot, or -1.
-func (n *nearE) find(st *state) int32 {
-	var listBuf [8][]int32
-	var idxBuf [8]int
-	lists, idx := listBuf[:0], idxBuf[:0]
-	if len(n.slots) > len(listBuf) {
-		idx = make([]int, 0, len(n.slots))
-	}
-	merged := st.scratch[:0]
-	defer func() { st.scratch = merged }()
-	for _, slot := range n.slots {
-		var l []int32
-		if len(slot) == 1 {
-			l = st.within(slot[0].id, slot[0].field)
-		} else {
-			// Alternatives: their positions merged, in the scratch space.
-			// Earlier lists stay valid if append moves it.
-			start := len(merged)
-			for _, a := range slot {
-				merged = append(merged, st.within(a.id, a.field)...)
-			}
-			l = merged[start:len(merged):len(merged)]
-			slices.Sort(l)
-		}
-		if len(l) == 0 {
-			return -1
-		}
-		lists = append(lists, l)
-		idx = append(idx, 0)
-	}
-	for {
-		minI, minV, maxV := 0, lists[0][idx[0]], lists[0][idx[0]]
-		for i, l := range lists[1:] {
-			v := l[idx[i+1]]
-			if v < minV {
-				minI, minV = i+1, v
-			}
-			maxV = max(maxV, v)
-		}
-		if maxV-minV <= n.dist {
-			return minV
-		}
-		idx[minI]++
-		if idx[minI] == len(lists[minI]) {
-			return -1
-		}
-	}
-}
-
-// find returns the name of the first field value the regex matches, or "".
-func (n *regexE) find(st *state) string {
-	d := st.doc
-	match := func(name string, vals ...string) string {
-		for _, v := range vals {
-			if v != "" && n.re.MatchString(v) {
-				return name
-			}
-		}
-		return ""
-	}
-	// Title and content are long: a cheap search for the regex's literal
-	// skips most of them before the regex engine runs.
-	matchLong := func(name string, v string, low *lowered) string {
-		if v == "" {
-			return ""
-		}
-		if n.lit != nil {
-			if !low.done {
-				low.b, low.ok = lowerASCII(low.b, v)
-				low.done = true
-			}
-			if low.ok && !bytes.Contains(low.b, n.lit) {
-				return ""
-			}
-		}
-		if n.re.MatchString(v) {
-			return name
-		}
-		return ""
-	}
-	switch n.field {
-	case fText:
-		if r := matchLong("title", d.Title, &st.lowTitle); r != "" {
-			return r
-		}
-		return matchLong("text", d.Text, &st.lowText)
-	case fTitle:
-		return matchLong("title", d.Title, &st.lowTitle)
-	case fFeed:
-		return match("feed", d.Feed)
-	case fAuthor:
-		return match("author", d.Author)
-	case fCategory:
-		return match("category", d.Categories...)
-	case fTag:
-		return match("tag", d.Tags...)
-	case fDomain:
-		return match("domain", st.hostName())
-	case fLang:
-		return match("lang", st.language())
-	}
-	return ""
-}
-
-func (n *valueE) eval(st *state) bool {
-	switch n.field {
-	case fDomain:
-		h := st.hostName()
-		return h == n.value || len(h) > len(n.value) && strings.HasSuffix(h, n.value) && h[len(h)-len(n.value)-1] == '.'
-	case fLang:
-		l := st.language()
-		return l == n.value || len(l) > len(n.value) && strings.HasPrefix(l, n.value) && l[len(n.value)] == '-'
-	}
-	return false
-}
-
-func (n *nearE) need() []int32 {
-	var ids []int32
-	for _, a := range n.slots[0] {
-		ids = append(ids, a.id)
-	}
-	return ids
-}
-
-// lowerASCII sets dst to s with ASCII letters lower-cased. It reports false
-// when s holds ſ (U+017F) or K (U+212A), the two non-ASCII letters a
-// case-insensitive regex equates with ASCII ones, so that a literal search
-// could miss a match.
-func lowerASCII(dst []byte, s string) ([]byte, bool) {
-	dst = slices.Grow(dst[:0], len(s))[:len(s)]
-	i := 0
-	// Eight bytes at a time: set bit 5 of every byte in 'A'..'Z'.
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
-		h := x &^ highs
-		geA := h + ones*(0x80-'A')
-		gtZ := h + ones*(0x7f-'Z')
-		upper := (geA &^ gtZ) &^ x & highs
-		binary.LittleEndian.PutUint64(dst[i:], x|upper>>2)
-	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst[i] = c
-	}
-	return dst, !strings.Contains(s, "\u017f") && !strings.Contains(s, "\u212a")
-}
-
-// requiredLiteral returns a lower-case ASCII string that any match of the
-// case-insensitive regex must contain, or nil when it finds none worth
-// searching for.
-func requiredLiteral(pattern string) []byte {
-	re, err := syntax.Parse(pattern, syntax.Perl|syntax.FoldCase)
-	if err != nil {
+// Match returns the topics (in definition order) that match d, each with the
+// positive terms that matched it.
+func (s *Set) Match(d *Doc) []Match {
+	if s == nil || len(s.topics) == 0 {
 		return nil
 	}
-	lit := strings.ToLower(mustContain(re.Simplify()))
-	for i := 0; i < len(lit); i++ {
-		if lit[i] >= utf8.RuneSelf {
-			return nil
-		}
-	}
-	if len(lit) < 3 {
-		return nil
-	}
-	return []byte(lit)
-}
+	st := s.pool.Get().(*state)
+	defer s.pool.Put(st)
+	st.reset(d)
+	st.index(s.trie, d)
 
-// mustContain returns the longest literal every match of re contains.
-func mustContain(re *syntax.Regexp) string {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return string(re.Rune)
-	case syntax.OpCapture, syntax.OpPlus:
-		return mustContain(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return mustContain(re.Sub[0])
+	cand := st.cand
+	copy(cand, s.always)
+	for _, id := range st.touched {
+		for _, t := range s.byTerm[id] {
+			cand[t/64] |= 1 << (t % 64)
 		}
-	case syntax.OpConcat:
-		best, run := "", ""
-		for _, sub := range re.Sub {
-			if sub.Op == syntax.OpLiteral {
-				run += string(sub.Rune)
-				if len(run) > len(best) {
-					best = run
-				}
+	}
+	st.matched, st.ends = st.matched[:0], st.ends[:0]
+	for w, word := range cand {
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			t := s.topics[i]
+			if !t.root.eval(st) {
 				continue
 			}
-			run = ""
-			if m := mustContain(sub); len(m) > len(best) {
-				best = m
-			}
+			start := len(st.hits)
+			st.hits = t.root.hits(st, st.hits)
+			// Hits are deduplicated per topic, not across topics.
+			st.hits = append(st.hits[:start], dedupe(st.hits[start:])...)
+			st.matched = append(st.matched, int32(i))
+			st.ends = append(st.ends, len(st.hits))
 		}
-		return best
 	}
-	return ""
+	if len(st.matched) == 0 {
+		return nil
+	}
+	// Two allocations, whatever the number of matches.
+	out := make([]Match, len(st.matched))
+	all := slices.Clone(st.hits)
+	start := 0
+	for j, i := range st.matched {
+		end := st.ends[j]
+		out[j] = Match{Topic: s.topics[i].name, Hits: all[start:end:end]}
+		start = end
+	}
+	return out
+}
+
+func dedupe(h []Hit) []Hit {
+	out := h[:0]
+	for _, x := range h {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
