@@ -173,4 +173,3 @@ func (n *topicNode) write(b *strings.Builder) {
 	b.WriteString("topic:")
 	b.WriteString(n.name)
 }
-
