@@ -8,16 +8,13 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-// Limits applied to dates, so a feed's clock or date bugs cannot put items
-// in the future or back to the Unix epoch.
-const (
-	// MaxFuture is how far past "now" a date may lie before it is clamped
-	// to now; a day tolerates time zone mistakes.
-	MaxFuture = 24 * time.Hour
-	// derivedTitleWords is how many words of the content make a title for
-	// an item that has none.
-	derivedTitleWords = 12
-)
+// MaxFuture is how far past "now" a feed's date may lie before it is
+// clamped to now: a day tolerates time zone mistakes, not clock bugs.
+const MaxFuture = 24 * time.Hour
+
+// derivedTitleWords is how many words of the content make a title for an
+// item that has none.
+const derivedTitleWords = 12
 
 // minDate is the earliest believable date; earlier ones (the epoch, year
 // 1) are feed bugs and treated as missing.
@@ -53,10 +50,10 @@ func (n *Normalizer) Item(feedName string, feed *gofeed.Feed, it *gofeed.Item, f
 
 // Feed normalizes the items of one parsed document, in document order.
 //
-// Every item's Key and RawHash are computed first (cheap); when skip is
-// non-nil and returns true for them, the item is left out without being
-// sanitized, which is how a poll avoids redoing the work for items it
-// already stored unchanged. A guid that the document gives to items with
+// The cheap identity of each item (its Key and RawHash) comes first; when
+// skip is non-nil and returns true for them, the item is left out without
+// being sanitized, which is how a poll avoids redoing the work for items
+// it already stored unchanged. A guid that the document gives to items with
 // different links makes the keys of those items "guid:"+guid+"|"+link; an
 // item whose key repeats an earlier item's is left out.
 func (n *Normalizer) Feed(feedName string, feed *gofeed.Feed, feedURL string, now time.Time, skip func(key, hash string) bool) []feedmill.Item {
