@@ -48,39 +48,46 @@ func (n *Normalizer) Item(feedName string, feed *gofeed.Feed, it *gofeed.Item, f
 	return n.build(feedName, it, id, base, now)
 }
 
-// Feed normalizes the items of one parsed document, in document order.
-//
-// The cheap identity of each item (its Key and RawHash) comes first; when
-// skip is non-nil and returns true for them, the item is left out without
-// being sanitized, which is how a poll avoids redoing the work for items
-// it already stored unchanged. A guid that the document gives to items with
-// different links makes the keys of those items "guid:"+guid+"|"+link; an
-// item whose key repeats an earlier item's is left out.
-func (n *Normalizer) Feed(feedName string, feed *gofeed.Feed, feedURL string, now time.Time, skip func(key, hash string) bool) []feedmill.Item {
-	base := n.feedBase(feed, feedURL)
-	ids := make([]identity, len(feed.Items))
+// Document is one parsed feed document whose items have been identified
+// but not yet normalized. Build it with Identify, ask the store which Keys
+// it already has, then call Items to normalize only the rest.
+type Document struct {
+	n        *Normalizer
+	feedName string
+	base     string
+	items    []*gofeed.Item
+	ids      []identity
+}
+
+// Identify computes, cheaply, the identity of every item of a document: its
+// guid, canonical link, key and raw hash. A guid that the document gives to
+// items with different links makes the keys of those items
+// "guid:"+guid+"|"+link; an item whose key repeats an earlier item's is
+// left out.
+func (n *Normalizer) Identify(feedName string, feed *gofeed.Feed, feedURL string) *Document {
+	d := &Document{n: n, feedName: feedName, base: n.feedBase(feed, feedURL)}
+	ids := make([]identity, 0, len(feed.Items))
+	items := make([]*gofeed.Item, 0, len(feed.Items))
 	firstLink := make(map[string]string, len(feed.Items)) // guid → link
 	ambiguous := map[string]bool{}
-	for i, it := range feed.Items {
+	for _, it := range feed.Items {
 		if it == nil {
 			continue
 		}
-		ids[i] = n.identify(it, base)
-		if g := ids[i].guid; g != "" {
+		id := n.identify(it, d.base)
+		if g := id.guid; g != "" {
 			if l, seen := firstLink[g]; !seen {
-				firstLink[g] = ids[i].link
-			} else if l != ids[i].link {
+				firstLink[g] = id.link
+			} else if l != id.link {
 				ambiguous[g] = true
 			}
 		}
+		ids = append(ids, id)
+		items = append(items, it)
 	}
-	items := make([]feedmill.Item, 0, len(feed.Items))
-	seen := make(map[string]bool, len(feed.Items))
-	for i, it := range feed.Items {
-		if it == nil {
-			continue
-		}
-		id := &ids[i]
+	seen := make(map[string]bool, len(ids))
+	for i, it := range items {
+		id := ids[i]
 		if ambiguous[id.guid] {
 			id.key = "guid:" + id.guid + "|" + id.link
 		}
@@ -89,12 +96,40 @@ func (n *Normalizer) Feed(feedName string, feed *gofeed.Feed, feedURL string, no
 		}
 		seen[id.key] = true
 		id.hash = RawHash(it)
+		d.ids = append(d.ids, id)
+		d.items = append(d.items, it)
+	}
+	return d
+}
+
+// Keys returns the keys of the document's items, in document order.
+func (d *Document) Keys() []string {
+	keys := make([]string, len(d.ids))
+	for i, id := range d.ids {
+		keys[i] = id.key
+	}
+	return keys
+}
+
+// Items normalizes the document's items, in document order. When skip is
+// non-nil and returns true for an item's key and raw hash, the item is left
+// out without being sanitized: that is how a poll avoids redoing the work
+// for items it already stored unchanged.
+func (d *Document) Items(now time.Time, skip func(key, hash string) bool) []feedmill.Item {
+	items := make([]feedmill.Item, 0, len(d.ids))
+	for i, id := range d.ids {
 		if skip != nil && skip(id.key, id.hash) {
 			continue
 		}
-		items = append(items, n.build(feedName, it, *id, base, now))
+		items = append(items, d.n.build(d.feedName, d.items[i], id, d.base, now))
 	}
 	return items
+}
+
+// Feed normalizes the items of one parsed document, in document order; it
+// is Identify followed by Items.
+func (n *Normalizer) Feed(feedName string, feed *gofeed.Feed, feedURL string, now time.Time, skip func(key, hash string) bool) []feedmill.Item {
+	return n.Identify(feedName, feed, feedURL).Items(now, skip)
 }
 
 // identity is what Feed needs of an item before deciding to normalize it.
@@ -234,15 +269,16 @@ func categories(raw []string) []string {
 	return out
 }
 
-// published returns the first believable date of candidates, else now,
-// in UTC.
+// published returns the first believable date of candidates in UTC, else
+// the zero time: the store then uses the time it first saw the item, and
+// keeps it when the item changes later.
 func published(now time.Time, candidates ...*time.Time) time.Time {
 	for _, t := range candidates {
 		if c, ok := clampDate(t, now); ok {
 			return c
 		}
 	}
-	return now.UTC()
+	return time.Time{}
 }
 
 // clampDate returns t in UTC, or now when t is more than MaxFuture ahead of

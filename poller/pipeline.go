@@ -131,18 +131,15 @@ func (p *Pipeline) poll(ctx context.Context, f Feed) (feedmill.IngestResult, int
 func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (feedmill.Batch, error) {
 	now := p.now().UTC()
 	doc := res.Feed
-	// First pass: identities only (cheap), to ask the store what it has.
-	var keys []string
-	p.Normalizer.Feed(f.Name, doc, f.URL, now, func(key, _ string) bool {
-		keys = append(keys, key)
-		return true
-	})
-	known, err := p.Store.KnownHashes(ctx, f.Name, keys)
+	// Identities first (cheap), to ask the store what it already has;
+	// only new or changed items are sanitized and tagged.
+	d := p.Normalizer.Identify(f.Name, doc, f.URL)
+	known, err := p.Store.KnownHashes(ctx, f.Name, d.Keys())
 	if err != nil {
 		return feedmill.Batch{}, err
 	}
 	seen := 0
-	items := p.Normalizer.Feed(f.Name, doc, f.URL, now, func(key, hash string) bool {
+	items := d.Items(now, func(key, hash string) bool {
 		if h, ok := known[key]; ok && h == hash {
 			seen++
 			return true
