@@ -147,7 +147,11 @@ func (s *Server) render(ctx context.Context, o Output, f feedgen.Format) (*rende
 	if err != nil {
 		return nil, err
 	}
-	body, err := feedgen.Render(o.Output, items, f)
+	out, err := s.withFeedTitles(ctx, o.Output)
+	if err != nil {
+		return nil, err
+	}
+	body, err := feedgen.Render(out, items, f)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +169,28 @@ func (s *Server) render(ctx context.Context, o Output, f feedgen.Format) (*rende
 	s.cache[key] = doc
 	s.mu.Unlock()
 	return doc, nil
+}
+
+// withFeedTitles fills in the titles that feeds give themselves where the
+// configuration gave none, so entries name their source properly.
+func (s *Server) withFeedTitles(ctx context.Context, o feedgen.Output) (feedgen.Output, error) {
+	feeds, err := s.store.Feeds(ctx)
+	if err != nil {
+		return o, err
+	}
+	sources := make(map[string]feedgen.SourceFeed, len(feeds))
+	for _, f := range feeds {
+		src := o.Sources[f.Name]
+		if src.Title == "" {
+			src.Title = f.Title
+		}
+		if src.URL == "" {
+			src.URL = f.URL
+		}
+		sources[f.Name] = src
+	}
+	o.Sources = sources
+	return o, nil
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
