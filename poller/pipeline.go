@@ -100,7 +100,7 @@ func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
 	if rep.Err != nil {
 		lvl = slog.LevelWarn
 	}
-	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond),
+	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond).String(),
 		"bytes", rep.Bytes, "new", rep.Result.New, "merged", rep.Result.Merged, "updated", rep.Result.Updated,
 		"seen", rep.Result.Seen, "err", rep.Err)
 	return rep

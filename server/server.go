@@ -180,11 +180,11 @@ func (s *Server) withFeedTitles(ctx context.Context, o feedgen.Output) (feedgen.
 	}
 	sources := make(map[string]feedgen.SourceFeed, len(feeds))
 	for _, f := range feeds {
-		src := o.Sources[f.Name]
+		src, configured := o.Sources[f.Name]
 		if src.Title == "" {
 			src.Title = f.Title
 		}
-		if src.URL == "" {
+		if !configured && (strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://")) {
 			src.URL = f.URL
 		}
 		sources[f.Name] = src

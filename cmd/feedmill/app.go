@@ -159,7 +159,12 @@ func compileTopics(cfg *config.Config) (*topics.Set, error) {
 func (a *app) serverConfig(log *slog.Logger) server.Config {
 	sc := server.Config{Sources: map[string]feedgen.SourceFeed{}, Log: log}
 	for _, f := range a.cfg.Feeds {
-		sc.Sources[f.Name] = feedgen.SourceFeed{Title: f.Title, URL: f.URL}
+		src := feedgen.SourceFeed{Title: f.Title}
+		// Outputs name a source by its public URL; a local file has none.
+		if strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://") {
+			src.URL = f.URL
+		}
+		sc.Sources[f.Name] = src
 	}
 	for _, o := range a.cfg.Outputs {
 		sc.Outputs = append(sc.Outputs, server.Output{
