@@ -43,6 +43,8 @@ type DB struct {
 	r *sql.DB
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// knownStmt is KnownHashes' query, run on every poll.
+	knownStmt *sql.Stmt
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -78,6 +80,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(4)
 	db.r.SetMaxIdleConns(4)
+	db.knownStmt, err = db.r.PrepareContext(ctx, `SELECT key, raw_hash FROM sources
+		WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND key IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: %s: %w", name, err)
+	}
 	return db, nil
 }
 
@@ -105,6 +113,9 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database. Pending transactions are rolled back by SQLite.
 func (db *DB) Close() error {
 	var errs []error
+	if db.knownStmt != nil {
+		errs = append(errs, db.knownStmt.Close())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

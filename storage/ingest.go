@@ -16,32 +16,28 @@ import (
 // raw hash stored with them. A caller skips items whose hash is unchanged.
 func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
 	known := make(map[string]string, len(keys))
-	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), 500)]
-		keys = keys[len(chunk):]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, feed)
-		for _, k := range chunk {
-			args = append(args, k)
-		}
-		rows, err := db.r.QueryContext(ctx, `SELECT key, raw_hash FROM sources
-			WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND key IN (`+placeholders(len(chunk))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("storage: known items of %s: %w", feed, err)
-		}
-		for rows.Next() {
-			var k, h string
-			if err := rows.Scan(&k, &h); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			known[k] = h
-		}
-		if err := rows.Close(); err != nil {
+	if len(keys) == 0 {
+		return known, nil
+	}
+	// One statement text whatever the number of keys, prepared once per
+	// connection: the keys travel as a JSON array.
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.knownStmt.QueryContext(ctx, feed, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("storage: known items of %s: %w", feed, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, h string
+		if err := rows.Scan(&k, &h); err != nil {
 			return nil, err
 		}
+		known[k] = h
 	}
-	return known, nil
+	return known, rows.Err()
 }
 
 // Ingest stores one fetched batch in a single transaction: new items are
