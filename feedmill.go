@@ -79,6 +79,10 @@ type Batch struct {
 	Items []Item
 	// Seen counts items the caller skipped as already stored and unchanged.
 	Seen int
+	// State is remembered for the next poll.
+	State FetchState
+	// HTTPStatus is the status code of the response.
+	HTTPStatus int
 }
 
 // IngestResult counts what Ingest did with a batch.
@@ -107,6 +111,15 @@ type ItemQuery struct {
 	Limit int
 }
 
+// FetchState is what one poll of a feed leaves for the next: the HTTP
+// validators for a conditional GET and a hash of the body, so that an
+// unchanged document costs neither a parse nor a write.
+type FetchState struct {
+	ETag         string
+	LastModified string
+	BodyHash     string
+}
+
 // FeedState is what feedmill knows about one configured feed between polls.
 type FeedState struct {
 	Name string
@@ -124,6 +137,8 @@ type FeedState struct {
 	LastError string
 	// Items counts the items this feed has carried.
 	Items int
+	// HTTPStatus is the status code of the last response, 0 if none.
+	HTTPStatus int
 }
 
 // Feed statuses as stored and shown by `feedmill feeds`.

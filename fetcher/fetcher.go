@@ -7,6 +7,8 @@ package fetcher
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -101,8 +103,13 @@ func New(opts Options) *Fetcher {
 
 // Result is a fetched and parsed feed document.
 type Result struct {
-	// Feed is the parsed document.
+	// Feed is the parsed document; nil when NotModified.
 	Feed *gofeed.Feed
+	// NotModified is true when the server answered 304 Not Modified or
+	// sent the same body as last time: nothing was parsed.
+	NotModified bool
+	// State is what the next poll should send and compare.
+	State feedmill.FetchState
 	// URL is the address the document came from, after redirects.
 	URL string
 	// Status is the HTTP status code (200 for files).
@@ -120,9 +127,12 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP %d %s", e.Code, http.StatusText(e.Code))
 }
 
-// Fetch downloads rawURL and parses it. Errors say what went wrong in terms
-// a user can act on: a status code, a timeout, ErrTooLarge, ErrNotAFeed.
-func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Result, error) {
+// Fetch downloads rawURL and parses it. prev is what the last poll
+// remembered: its validators make the request conditional, and a body whose
+// hash equals prev.BodyHash is not parsed again. Errors say what went wrong
+// in terms a user can act on: a status code, a timeout, ErrTooLarge,
+// ErrNotAFeed.
+func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchState) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 
@@ -136,11 +146,28 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Result, error) {
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
+	if prev.ETag != "" {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
+	if prev.LastModified != "" {
+		req.Header.Set("If-Modified-Since", prev.LastModified)
+	}
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, timeoutError(ctx, err, f.timeout)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		// The validators stay valid; a server may send fresh ones.
+		st := prev
+		if v := resp.Header.Get("ETag"); v != "" {
+			st.ETag = v
+		}
+		if v := resp.Header.Get("Last-Modified"); v != "" {
+			st.LastModified = v
+		}
+		return &Result{NotModified: true, State: st, URL: resp.Request.URL.String(), Status: resp.StatusCode}, nil
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused, then give up.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
@@ -156,11 +183,30 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Result, error) {
 	if int64(len(body)) > f.maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
 	}
-	feed, err := Parse(body)
+	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body),
+		State: feedmill.FetchState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}}
+	res.Feed, res.State.BodyHash, res.NotModified, err = ParseChanged(body, prev.BodyHash)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Feed: feed, URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body)}, nil
+	return res, nil
+}
+
+// BodyHash fingerprints a document body.
+func BodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}
+
+// ParseChanged parses body unless its hash equals prevHash, in which case
+// it reports unchanged and parses nothing.
+func ParseChanged(body []byte, prevHash string) (feed *gofeed.Feed, hash string, unchanged bool, err error) {
+	hash = BodyHash(body)
+	if prevHash != "" && hash == prevHash {
+		return nil, hash, true, nil
+	}
+	feed, err = Parse(body)
+	return feed, hash, false, err
 }
 
 // resolve turns a configured URL into a request URL: relative file: paths

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -108,7 +109,7 @@ func TestFetch(t *testing.T) {
 			if strings.HasPrefix(u, "/") {
 				u = srv.URL + u
 			}
-			res, err := f.Fetch(t.Context(), u)
+			res, err := f.Fetch(t.Context(), u, feedmill.FetchState{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
@@ -132,8 +133,63 @@ func TestFetch(t *testing.T) {
 }
 
 func TestFileURLsNeedARoot(t *testing.T) {
-	_, err := New(Options{}).Fetch(t.Context(), "file:/etc/hostname")
+	_, err := New(Options{}).Fetch(t.Context(), "file:/etc/hostname", feedmill.FetchState{})
 	if err == nil {
 		t.Fatal("file: URL fetched without a file root")
+	}
+}
+
+// TestConditionalGET: validators are sent back, a 304 costs no parse, and
+// a body identical to the last one is not parsed either.
+func TestConditionalGET(t *testing.T) {
+	var lastINM, lastIMS string
+	body := rssDoc
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lastINM, lastIMS = r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since")
+		switch r.URL.Path {
+		case "/etag":
+			if lastINM == `"v1"` {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Last-Modified", "Mon, 23 Nov 2026 08:00:00 GMT")
+		}
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	f := New(Options{})
+
+	first, err := f.Fetch(t.Context(), srv.URL+"/etag", feedmill.FetchState{})
+	if err != nil || first.NotModified || first.Feed == nil {
+		t.Fatalf("first fetch: %+v, %v", first, err)
+	}
+	if first.State.ETag != `"v1"` || first.State.LastModified == "" || first.State.BodyHash == "" {
+		t.Errorf("state not remembered: %+v", first.State)
+	}
+	second, err := f.Fetch(t.Context(), srv.URL+"/etag", first.State)
+	if err != nil || !second.NotModified || second.Feed != nil || second.Status != 304 {
+		t.Fatalf("second fetch: %+v, %v", second, err)
+	}
+	if lastINM != `"v1"` || lastIMS != "Mon, 23 Nov 2026 08:00:00 GMT" {
+		t.Errorf("validators sent: If-None-Match %q, If-Modified-Since %q", lastINM, lastIMS)
+	}
+	if second.State != first.State {
+		t.Errorf("a 304 lost the validators: %+v", second.State)
+	}
+
+	// A server without validators: the body hash does the job.
+	plain, err := f.Fetch(t.Context(), srv.URL+"/plain", feedmill.FetchState{})
+	if err != nil || plain.NotModified {
+		t.Fatal(plain, err)
+	}
+	again, err := f.Fetch(t.Context(), srv.URL+"/plain", plain.State)
+	if err != nil || !again.NotModified || again.Feed != nil {
+		t.Fatalf("same body: %+v, %v", again, err)
+	}
+	body = strings.Replace(rssDoc, "Second", "Second, corrected", 1)
+	changed, err := f.Fetch(t.Context(), srv.URL+"/plain", again.State)
+	if err != nil || changed.NotModified || changed.Feed == nil {
+		t.Fatalf("changed body: %+v, %v", changed, err)
 	}
 }

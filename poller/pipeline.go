@@ -6,6 +6,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,12 +21,15 @@ import (
 type Store interface {
 	KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error)
 	Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error)
-	RecordFailure(ctx context.Context, feed, url string, at time.Time, err error) error
+	FetchState(ctx context.Context, feed string) (feedmill.FetchState, error)
+	RecordUnchanged(ctx context.Context, feed, url string, at time.Time, httpStatus int, st feedmill.FetchState) error
+	RecordFailure(ctx context.Context, feed, url string, at time.Time, httpStatus int, err error) error
 }
 
-// Fetcher fetches and parses one feed document.
+// Fetcher fetches and parses one feed document, conditionally on what the
+// previous poll remembered.
 type Fetcher interface {
-	Fetch(ctx context.Context, url string) (*fetcher.Result, error)
+	Fetch(ctx context.Context, url string, prev feedmill.FetchState) (*fetcher.Result, error)
 }
 
 // Feed is one feed to poll.
@@ -61,6 +65,9 @@ type Report struct {
 	Duration time.Duration
 	Bytes    int
 	Status   int
+	// NotModified is true when the server answered 304 or sent the same
+	// document as last time, so nothing was parsed.
+	NotModified bool
 }
 
 // storeTimeout bounds the write of a batch that has been fetched; the
@@ -87,11 +94,16 @@ func (p *Pipeline) log() *slog.Logger {
 func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
 	start := p.now()
 	rep := Report{Feed: f.Name}
-	rep.Result, rep.Bytes, rep.Status, rep.Err = p.poll(ctx, f)
+	p.poll(ctx, f, &rep)
 	rep.Duration = p.now().Sub(start)
 	if rep.Err != nil && ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-		if err := p.Store.RecordFailure(sctx, f.Name, f.URL, p.now(), rep.Err); err != nil {
+		var se *fetcher.StatusError
+		status := rep.Status
+		if errors.As(rep.Err, &se) {
+			status = se.Code
+		}
+		if err := p.Store.RecordFailure(sctx, f.Name, f.URL, p.now(), status, rep.Err); err != nil {
 			p.log().Error("record failure", "feed", f.Name, "err", err)
 		}
 		cancel()
@@ -102,27 +114,39 @@ func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
 	}
 	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond).String(),
 		"bytes", rep.Bytes, "new", rep.Result.New, "merged", rep.Result.Merged, "updated", rep.Result.Updated,
-		"seen", rep.Result.Seen, "err", rep.Err)
+		"seen", rep.Result.Seen, "not_modified", rep.NotModified, "err", rep.Err)
 	return rep
 }
 
-func (p *Pipeline) poll(ctx context.Context, f Feed) (feedmill.IngestResult, int, int, error) {
+func (p *Pipeline) poll(ctx context.Context, f Feed, rep *Report) {
 	fetch := p.Fetcher
 	if f.Fetcher != nil {
 		fetch = f.Fetcher
 	}
-	res, err := fetch.Fetch(ctx, f.URL)
+	prev, err := p.Store.FetchState(ctx, f.Name)
 	if err != nil {
-		return feedmill.IngestResult{}, 0, 0, err
+		rep.Err = err
+		return
+	}
+	res, err := fetch.Fetch(ctx, f.URL, prev)
+	if err != nil {
+		rep.Err = err
+		return
+	}
+	rep.Bytes, rep.Status = res.Bytes, res.Status
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if res.NotModified {
+		rep.NotModified = true
+		rep.Err = p.Store.RecordUnchanged(sctx, f.Name, f.URL, p.now().UTC(), res.Status, res.State)
+		return
 	}
 	batch, err := p.Prepare(ctx, f, res)
 	if err != nil {
-		return feedmill.IngestResult{}, res.Bytes, res.Status, err
+		rep.Err = err
+		return
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	out, err := p.Store.Ingest(sctx, batch)
-	return out, res.Bytes, res.Status, err
+	rep.Result, rep.Err = p.Store.Ingest(sctx, batch)
 }
 
 // Prepare turns a fetched document into the batch to store: items already
@@ -155,7 +179,7 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		p.tag(f, lang, &items[i])
 	}
 	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
-		Items: items, Seen: seen}, nil
+		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, nil
 }
 
 // tag sets the topics of an item.

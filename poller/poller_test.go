@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,7 +70,12 @@ func (s *countingStore) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.
 
 func TestPollSkipsWhatIsStored(t *testing.T) {
 	body := corpusFile(t, "news/cnn-top-stories/20210917T000418Z.xml")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Write(body)
+	}))
 	defer srv.Close()
 	store := &countingStore{DB: openDB(t)}
 	p := newPipeline(t, store.DB)
@@ -81,9 +87,17 @@ func TestPollSkipsWhatIsStored(t *testing.T) {
 		t.Fatalf("first poll: %+v", first)
 	}
 	n := store.ingested.Load()
+	same := p.Poll(t.Context(), f)
+	if same.Err != nil || !same.NotModified || same.Result != (feedmill.IngestResult{}) {
+		t.Errorf("same document again: %+v, want not modified and nothing parsed", same)
+	}
+	// The document changes, but none of its items does.
+	mu.Lock()
+	body = append(append([]byte{}, body...), "\n<!-- polled again -->\n"...)
+	mu.Unlock()
 	second := p.Poll(t.Context(), f)
-	if second.Err != nil {
-		t.Fatal(second.Err)
+	if second.Err != nil || second.NotModified {
+		t.Fatal(second)
 	}
 	if second.Result != (feedmill.IngestResult{Seen: first.Result.New + first.Result.Merged}) {
 		t.Errorf("second poll result %+v, want all %d seen", second.Result, first.Result.New)

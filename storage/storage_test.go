@@ -158,7 +158,7 @@ func TestFeedStateAndReopen(t *testing.T) {
 		Items: []feedmill.Item{item("guid:1", "https://x/1", "one")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordFailure(ctx, "bad", "http://b/", at, errors.New("boom")); err != nil {
+	if err := db.RecordFailure(ctx, "bad", "http://b/", at, 500, errors.New("boom")); err != nil {
 		t.Fatal(err)
 	}
 	v1, _ := db.ItemsVersion(ctx)
@@ -174,7 +174,7 @@ func TestFeedStateAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []feedmill.FeedState{
-		{Name: "bad", URL: "http://b/", LastFetch: at, Status: feedmill.StatusFailing, LastError: "boom"},
+		{Name: "bad", URL: "http://b/", LastFetch: at, Status: feedmill.StatusFailing, LastError: "boom", HTTPStatus: 500},
 		{Name: "good", URL: "http://g/", Title: "Good", LastFetch: at, LastSuccess: at, Status: feedmill.StatusOK, Items: 1},
 	}
 	if !slices.Equal(feeds, want) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedmill/feedmill/normalize"
 	"github.com/mmcdole/gofeed"
@@ -188,7 +190,15 @@ func TestEndToEndCorpus(t *testing.T) {
 		mu.Lock()
 		p := poll
 		mu.Unlock()
-		http.ServeFile(w, r, files[min(p, len(files)-1)])
+		// Like a real server: an ETag per version of the document, so a poll
+		// of an unchanged snapshot is a conditional GET answered with 304.
+		body, err := os.ReadFile(files[min(p, len(files)-1)])
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, sha256.Sum256(body)))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 	}))
 	defer srv.Close()
 
@@ -269,8 +279,13 @@ outputs:
 			if wantFail[n] != strings.Contains(line, "error:") {
 				t.Errorf("poll %d: feed %s: got %q, want failure=%v", p, n, line, wantFail[n])
 			}
+			last := len(sources[n]) - 1
+			if sameAsBefore := p > 0 && min(p, last) == min(p-1, last); sameAsBefore && !wantFail[n] &&
+				!strings.Contains(line, "not modified (HTTP 304)") {
+				t.Errorf("poll %d: feed %s served the same version again with the same ETag: got %q, want a 304", p, n, line)
+			}
 		}
-		if !strings.Contains(r.stdout, fmt.Sprintf("total: %d feeds, %d failed", len(names), len(wantFail))) {
+		if !strings.Contains(r.stdout, fmt.Sprintf("total: %d feeds, %d failed,", len(names), len(wantFail))) {
 			t.Errorf("poll %d: no correct total line in:\n%s", p, r.stdout)
 		}
 

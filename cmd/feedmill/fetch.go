@@ -54,7 +54,7 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		}
 	})
 	var total struct {
-		Feeds, Failed, New, Merged, Updated, Seen int
+		Feeds, Failed, New, Merged, Updated, Seen, NotModified int
 	}
 	for _, r := range reports {
 		total.Feeds++
@@ -65,16 +65,19 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		total.Merged += r.Result.Merged
 		total.Updated += r.Result.Updated
 		total.Seen += r.Result.Seen
+		if r.NotModified {
+			total.NotModified++
+		}
 	}
 	interrupted := len(reports) < len(feeds)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.Encode(map[string]any{"total": true, "feeds": total.Feeds, "failed": total.Failed, "new": total.New,
-			"merged": total.Merged, "updated": total.Updated, "seen": total.Seen,
+			"merged": total.Merged, "updated": total.Updated, "seen": total.Seen, "not_modified": total.NotModified,
 			"duration_ms": time.Since(start).Milliseconds(), "interrupted": interrupted})
 	} else {
-		fmt.Fprintf(e.stdout, "total: %d feeds, %d failed; %d new, %d merged, %d updated, %d already seen in %s\n",
-			total.Feeds, total.Failed, total.New, total.Merged, total.Updated, total.Seen, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(e.stdout, "total: %d feeds, %d failed, %d unchanged; %d new, %d merged, %d updated, %d already seen in %s\n",
+			total.Feeds, total.Failed, total.NotModified, total.New, total.Merged, total.Updated, total.Seen, time.Since(start).Round(time.Millisecond))
 	}
 	if total.Failed > 0 || interrupted {
 		return &exitError{code: exitFailed}
@@ -86,6 +89,13 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 func describeReport(r poller.Report) string {
 	if r.Err != nil {
 		return "error: " + r.Err.Error()
+	}
+	if r.NotModified {
+		what := "unchanged since the last poll"
+		if r.Status == 304 {
+			what = "not modified (HTTP 304)"
+		}
+		return what + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
 	}
 	res := r.Result
 	var parts []string
@@ -114,7 +124,7 @@ func writeJSONReport(e *env, r poller.Report) {
 		status, errMsg = "error", r.Err.Error()
 	}
 	obj := map[string]any{"feed": r.Feed, "status": status, "new": r.Result.New, "merged": r.Result.Merged,
-		"updated": r.Result.Updated, "seen": r.Result.Seen, "bytes": r.Bytes, "http_status": r.Status,
+		"updated": r.Result.Updated, "seen": r.Result.Seen, "not_modified": r.NotModified, "bytes": r.Bytes, "http_status": r.Status,
 		"duration_ms": r.Duration.Milliseconds()}
 	if errMsg != "" {
 		obj["error"] = errMsg
