@@ -6,6 +6,7 @@ package feedmill
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -156,4 +157,22 @@ var (
 	ErrTooLarge = errors.New("response body too large")
 	// ErrNotAFeed means a document could be fetched but is no feed.
 	ErrNotAFeed = errors.New("not a feed")
+	// ErrGone means the server answered 410 Gone: the feed is no more, and
+	// is disabled rather than polled again.
+	ErrGone = errors.New("feed is gone (HTTP 410)")
 )
+
+// RateLimitedError is a server asking to be left alone for a while: a 429
+// or 503 response, with the delay of its Retry-After header (zero when it
+// gave none).
+type RateLimitedError struct {
+	Status     int
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("HTTP %d, retry after %s", e.Status, e.RetryAfter)
+	}
+	return fmt.Sprintf("HTTP %d", e.Status)
+}

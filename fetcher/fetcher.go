@@ -116,6 +116,26 @@ type Result struct {
 	Status int
 	// Bytes is the size of the (decompressed) body.
 	Bytes int
+	// MovedTo is the new address of the feed when the server redirected
+	// permanently (301 or 308 on every hop); "" otherwise.
+	MovedTo string
+	// Hints are what the server and the document say about when to poll
+	// again.
+	Hints Hints
+}
+
+// Hints are a response's and a document's advice on polling frequency.
+// Zero fields gave no advice.
+type Hints struct {
+	// MaxAge is from Cache-Control max-age (or s-maxage).
+	MaxAge time.Duration
+	// Expires is from the Expires header.
+	Expires time.Time
+	// TTL is RSS <ttl>, in minutes in the document.
+	TTL time.Duration
+	// SkipHours (0-23, UTC) and SkipDays are RSS <skipHours>/<skipDays>.
+	SkipHours []int
+	SkipDays  []time.Weekday
 }
 
 // StatusError is an HTTP response that carried no feed.
