@@ -84,7 +84,23 @@ type Batch struct {
 	State FetchState
 	// HTTPStatus is the status code of the response.
 	HTTPStatus int
+	// Outcome is the poll's result for the feed's status and log: one of
+	// the Outcome constants.
+	Outcome string
+	// Error is the poll's error message when it failed.
+	Error string
+	// Duration and Bytes describe the fetch, for the log.
+	Duration time.Duration
+	Bytes    int
 }
+
+// Poll outcomes, as logged per fetch.
+const (
+	OutcomeOK          = "ok"
+	OutcomeNotModified = "not_modified"
+	OutcomeFailed      = "failed"
+	OutcomeGone        = "gone"
+)
 
 // IngestResult counts what Ingest did with a batch.
 type IngestResult struct {
@@ -119,6 +135,17 @@ type FetchState struct {
 	ETag         string
 	LastModified string
 	BodyHash     string
+	// NextCheck is when the feed is due again; zero means now.
+	NextCheck time.Time
+	// Failures counts the polls in a row that failed, since FailingSince.
+	Failures     int
+	FailingSince time.Time
+	// MovedTo is where the feed moved to (a permanent redirect); polls go
+	// there while the configured URL stays the one that redirected.
+	MovedTo string
+	// Disabled is set when the feed is gone (HTTP 410); it is not polled on
+	// schedule again until a manual fetch succeeds.
+	Disabled bool
 }
 
 // FeedState is what feedmill knows about one configured feed between polls.
@@ -140,12 +167,35 @@ type FeedState struct {
 	Items int
 	// HTTPStatus is the status code of the last response, 0 if none.
 	HTTPStatus int
+	// NextCheck is when the feed is due again.
+	NextCheck time.Time
+	// FailingSince is when the current run of failures began.
+	FailingSince time.Time
+	// MovedTo is the feed's new address after a permanent redirect.
+	MovedTo string
+	// NewPerDay is the average number of new items a day over the last 30
+	// days (or since the feed was first fetched).
+	NewPerDay float64
+}
+
+// FetchLogEntry is one fetch in a feed's bounded log.
+type FetchLogEntry struct {
+	At         time.Time `json:"at"`
+	Outcome    string    `json:"outcome"`
+	HTTPStatus int       `json:"http_status"`
+	Duration   int64     `json:"duration_ms"`
+	Bytes      int       `json:"bytes"`
+	New        int       `json:"new"`
+	Updated    int       `json:"updated"`
+	Seen       int       `json:"seen"`
+	Error      string    `json:"error,omitempty"`
 }
 
 // Feed statuses as stored and shown by `feedmill feeds`.
 const (
-	StatusOK      = "ok"
-	StatusFailing = "failing"
+	StatusOK       = "ok"
+	StatusFailing  = "failing"
+	StatusDisabled = "disabled"
 )
 
 // Sentinel errors shared across packages. Callers branch on them with

@@ -56,6 +56,15 @@ type Config struct {
 	MaxBody Size `yaml:"max_body"`
 	// Concurrency is the number of feeds fetched at the same time.
 	Concurrency int `yaml:"concurrency"`
+	// PerHost is the most connections open to one host at a time, so many
+	// feeds on one server never hammer it.
+	PerHost int `yaml:"per_host"`
+	// MinInterval is the shortest time between two polls of a feed, even
+	// when the schedule ticks more often; zero leaves it to the schedule.
+	MinInterval Duration `yaml:"min_interval,omitempty"`
+	// MaxInterval is the longest a feed waits between polls, whatever a
+	// server's caching headers, a feed's <ttl> or its failures say.
+	MaxInterval Duration `yaml:"max_interval"`
 	// Feeds are the feeds to poll. None is valid: the daemon then only
 	// serves what is already stored.
 	Feeds []Feed `yaml:"feeds"`
@@ -86,6 +95,9 @@ type Feed struct {
 	UserAgent string `yaml:"user_agent,omitempty"`
 	// MaxBody overrides Config.MaxBody when not zero.
 	MaxBody Size `yaml:"max_body,omitempty"`
+	// MinInterval and MaxInterval override the global values when not zero.
+	MinInterval Duration `yaml:"min_interval,omitempty"`
+	MaxInterval Duration `yaml:"max_interval,omitempty"`
 }
 
 // Topic is a named match query that items are classified by.
@@ -122,6 +134,8 @@ func Default() *Config {
 		Timeout:     Duration(30 * time.Second),
 		MaxBody:     10 * 1000 * 1000,
 		Concurrency: 8,
+		PerHost:     2,
+		MaxInterval: Duration(24 * time.Hour),
 	}
 	c.BaseURL = defaultBaseURL(c.Listen)
 	return c
@@ -238,6 +252,18 @@ func (c *Config) FeedMaxBody(f Feed) int64 {
 		return int64(f.MaxBody)
 	}
 	return int64(c.MaxBody)
+}
+
+// FeedIntervals returns the minimum and maximum poll intervals of f.
+func (c *Config) FeedIntervals(f Feed) (minInterval, maxInterval time.Duration) {
+	minInterval, maxInterval = time.Duration(c.MinInterval), time.Duration(c.MaxInterval)
+	if f.MinInterval != 0 {
+		minInterval = time.Duration(f.MinInterval)
+	}
+	if f.MaxInterval != 0 {
+		maxInterval = time.Duration(f.MaxInterval)
+	}
+	return minInterval, maxInterval
 }
 
 // resolvePath makes a relative database path relative to dir.

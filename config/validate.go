@@ -74,6 +74,10 @@ func (v *validator) validate(c *Config) {
 	if c.Concurrency < 1 {
 		v.errorf("concurrency", "must be at least 1, got %d", c.Concurrency)
 	}
+	if c.PerHost < 1 {
+		v.errorf("per_host", "must be at least 1, got %d", c.PerHost)
+	}
+	v.intervals("", c.MinInterval, c.MaxInterval)
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, defined)
@@ -108,6 +112,20 @@ func (v *validator) feeds(feeds []Feed) {
 			v.errorf(p+".max_body", "must be positive, got %d (leave it out to use the global max_body)", f.MaxBody)
 		}
 		v.userAgent(p+".user_agent", f.UserAgent)
+		v.intervals(p+".", f.MinInterval, f.MaxInterval)
+	}
+}
+
+// intervals checks a min_interval/max_interval pair (zero: unset).
+func (v *validator) intervals(prefix string, minI, maxI Duration) {
+	if minI < 0 {
+		v.errorf(prefix+"min_interval", "must not be negative, got %s", minI)
+	}
+	if maxI < 0 || (maxI == 0 && prefix == "") {
+		v.errorf(prefix+"max_interval", "must be positive, got %s", maxI)
+	}
+	if minI > 0 && maxI > 0 && minI > maxI {
+		v.errorf(prefix+"min_interval", "%s is longer than max_interval %s", minI, maxI)
 	}
 }
 

@@ -85,8 +85,8 @@ func BenchmarkIngest(b *testing.B) {
 			if err != nil || !unchanged {
 				b.Fatal("document not recognised as unchanged", err)
 			}
-			if err := db.RecordUnchanged(context.Background(), f.Name, f.URL, time.Now(), 200,
-				feedmill.FetchState{BodyHash: hash}); err != nil {
+			if err := db.RecordPoll(context.Background(), feedmill.Batch{Feed: f.Name, URL: f.URL, FetchedAt: time.Now(),
+				HTTPStatus: 200, Outcome: feedmill.OutcomeNotModified, State: feedmill.FetchState{BodyHash: hash}}); err != nil {
 				b.Fatal(err)
 			}
 		}

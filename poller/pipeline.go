@@ -21,9 +21,8 @@ import (
 type Store interface {
 	KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error)
 	Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error)
-	FetchState(ctx context.Context, feed string) (feedmill.FetchState, error)
-	RecordUnchanged(ctx context.Context, feed, url string, at time.Time, httpStatus int, st feedmill.FetchState) error
-	RecordFailure(ctx context.Context, feed, url string, at time.Time, httpStatus int, err error) error
+	FetchState(ctx context.Context, feed, url string) (feedmill.FetchState, error)
+	RecordPoll(ctx context.Context, b feedmill.Batch) error
 }
 
 // Fetcher fetches and parses one feed document, conditionally on what the
@@ -44,6 +43,8 @@ type Feed struct {
 	// Fetcher overrides the pipeline's fetcher for this feed (its own
 	// timeout, size cap or User-Agent); nil uses the default.
 	Fetcher Fetcher
+	// Policy decides when the feed is due again.
+	Policy Policy
 }
 
 // Pipeline fetches, normalizes, tags and stores feeds.
@@ -68,6 +69,10 @@ type Report struct {
 	// NotModified is true when the server answered 304 or sent the same
 	// document as last time, so nothing was parsed.
 	NotModified bool
+	// Skipped is true when the feed was not due (PollIfDue).
+	Skipped bool
+	// state is what a not-modified poll leaves for the next one.
+	state *feedmill.FetchState
 }
 
 // storeTimeout bounds the write of a batch that has been fetched; the
@@ -89,24 +94,38 @@ func (p *Pipeline) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Poll fetches one feed and stores what is new. Its error, if any, is in
-// the Report and recorded as the feed's state.
+// Poll fetches one feed now, whether due or not, and stores what is new.
+// Its error, if any, is in the Report and recorded as the feed's state.
 func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
+	return p.run(ctx, f, true)
+}
+
+// PollIfDue polls f only when it is due: not disabled, and past the next
+// check time its last poll set. Report.Skipped tells when it was not.
+func (p *Pipeline) PollIfDue(ctx context.Context, f Feed) Report {
+	return p.run(ctx, f, false)
+}
+
+func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	start := p.now()
 	rep := Report{Feed: f.Name}
-	p.poll(ctx, f, &rep)
+	prev, err := p.Store.FetchState(ctx, f.Name, f.URL)
+	if err != nil {
+		rep.Err = err
+		return rep
+	}
+	if !force && (prev.Disabled || start.Before(prev.NextCheck)) {
+		rep.Skipped = true
+		return rep
+	}
+	batch := p.poll(ctx, f, prev, &rep)
 	rep.Duration = p.now().Sub(start)
-	if rep.Err != nil && ctx.Err() == nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-		var se *fetcher.StatusError
-		status := rep.Status
-		if errors.As(rep.Err, &se) {
-			status = se.Code
-		}
-		if err := p.Store.RecordFailure(sctx, f.Name, f.URL, p.now(), status, rep.Err); err != nil {
-			p.log().Error("record failure", "feed", f.Name, "err", err)
-		}
-		cancel()
+	if ctx.Err() != nil && rep.Err != nil {
+		return rep // shutting down: the poll did not happen, record nothing
+	}
+	if batch == nil {
+		// No items stored: record the poll itself (not modified, failed).
+		p.recordWithoutItems(ctx, f, prev, &rep)
 	}
 	lvl := slog.LevelInfo
 	if rep.Err != nil {
@@ -118,35 +137,92 @@ func (p *Pipeline) Poll(ctx context.Context, f Feed) Report {
 	return rep
 }
 
-func (p *Pipeline) poll(ctx context.Context, f Feed, rep *Report) {
+// poll fetches and stores; it returns the stored batch, or nil when no
+// items were stored (not modified, or an error).
+func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, rep *Report) *feedmill.Batch {
 	fetch := p.Fetcher
 	if f.Fetcher != nil {
 		fetch = f.Fetcher
 	}
-	prev, err := p.Store.FetchState(ctx, f.Name)
-	if err != nil {
-		rep.Err = err
-		return
+	url := f.URL
+	if prev.MovedTo != "" {
+		url = prev.MovedTo
 	}
-	res, err := fetch.Fetch(ctx, f.URL, prev)
+	res, err := fetch.Fetch(ctx, url, prev)
 	if err != nil {
 		rep.Err = err
-		return
+		return nil
 	}
 	rep.Bytes, rep.Status = res.Bytes, res.Status
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
+	now := p.now().UTC()
+	st := res.State
+	st.NextCheck = f.Policy.afterSuccess(now, res.Hints)
+	st.MovedTo = prev.MovedTo
+	if res.MovedTo != "" && res.MovedTo != url {
+		st.MovedTo = res.MovedTo
+		p.log().Warn("feed moved permanently", "feed", f.Name, "url", f.URL, "moved_to", res.MovedTo)
+	}
 	if res.NotModified {
 		rep.NotModified = true
-		rep.Err = p.Store.RecordUnchanged(sctx, f.Name, f.URL, p.now().UTC(), res.Status, res.State)
-		return
+		rep.state = &st
+		return nil
 	}
 	batch, err := p.Prepare(ctx, f, res)
 	if err != nil {
 		rep.Err = err
-		return
+		return nil
 	}
+	batch.State = st
+	batch.Duration, batch.Bytes = p.now().Sub(now), res.Bytes
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
 	rep.Result, rep.Err = p.Store.Ingest(sctx, batch)
+	if rep.Err != nil {
+		return nil
+	}
+	return &batch
+}
+
+// recordWithoutItems records a poll that stored no items: not modified, or
+// failed, with the backoff that follows a failure.
+func (p *Pipeline) recordWithoutItems(ctx context.Context, f Feed, prev feedmill.FetchState, rep *Report) {
+	now := p.now().UTC()
+	b := feedmill.Batch{Feed: f.Name, URL: f.URL, FetchedAt: now, HTTPStatus: rep.Status,
+		Duration: rep.Duration, Bytes: rep.Bytes, Outcome: feedmill.OutcomeNotModified}
+	if rep.Err == nil && rep.state != nil {
+		b.State = *rep.state
+	} else {
+		// Keep the validators and the body hash; count the failure.
+		st := prev
+		st.Failures++
+		if st.FailingSince.IsZero() {
+			st.FailingSince = now
+		}
+		var retryAfter time.Duration
+		var rl *feedmill.RateLimitedError
+		var se *fetcher.StatusError
+		switch {
+		case errors.As(rep.Err, &rl):
+			retryAfter, b.HTTPStatus = rl.RetryAfter, rl.Status
+		case errors.As(rep.Err, &se):
+			b.HTTPStatus = se.Code
+		}
+		st.NextCheck = f.Policy.afterFailure(now, f.Name, st.Failures, retryAfter)
+		b.Outcome, b.Error = feedmill.OutcomeFailed, rep.Err.Error()
+		if errors.Is(rep.Err, feedmill.ErrGone) {
+			b.Outcome, b.HTTPStatus = feedmill.OutcomeGone, 410
+			p.log().Warn("feed is gone (HTTP 410): disabled until a manual fetch succeeds", "feed", f.Name, "url", f.URL)
+		}
+		b.State = st
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := p.Store.RecordPoll(sctx, b); err != nil {
+		p.log().Error("record poll", "feed", f.Name, "err", err)
+		if rep.Err == nil {
+			rep.Err = err
+		}
+	}
 }
 
 // Prepare turns a fetched document into the batch to store: items already

@@ -149,3 +149,73 @@ func TestPollAllIsolatesFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestBackoffAndRecovery: a failing feed is not polled again on the next
+// tick but after its backoff; a manual poll still goes through, and its
+// success resets the failures.
+func TestBackoffAndRecovery(t *testing.T) {
+	var mu sync.Mutex
+	status, requests := http.StatusInternalServerError, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		if status != 200 {
+			w.WriteHeader(status)
+			return
+		}
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://b.example/x</link></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	db := openDB(t)
+	p := newPipeline(t, db)
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	p.Now = func() time.Time { return now }
+	f := Feed{Name: "flaky", URL: srv.URL, Policy: Policy{Period: 15 * time.Minute, MaxInterval: 24 * time.Hour}}
+
+	rep := p.PollIfDue(t.Context(), f)
+	if rep.Err == nil || rep.Skipped {
+		t.Fatalf("first poll: %+v", rep)
+	}
+	st, _ := db.FetchState(t.Context(), "flaky", srv.URL)
+	if st.Failures != 1 || !st.FailingSince.Equal(now) || !st.NextCheck.After(now.Add(14*time.Minute)) {
+		t.Fatalf("after one failure: %+v", st)
+	}
+	now = now.Add(15 * time.Minute) // next tick: still backing off? (15m + jitter)
+	if rep := p.PollIfDue(t.Context(), f); !rep.Skipped && st.NextCheck.After(now) {
+		t.Errorf("polled during backoff: %+v", rep)
+	}
+	now = st.NextCheck
+	p.PollIfDue(t.Context(), f)
+	st2, _ := db.FetchState(t.Context(), "flaky", srv.URL)
+	if st2.Failures != 2 || st2.NextCheck.Sub(now) < 30*time.Minute {
+		t.Errorf("after two failures: %+v (wait %s), want a doubled backoff", st2, st2.NextCheck.Sub(now))
+	}
+	mu.Lock()
+	before := requests
+	status = 200
+	mu.Unlock()
+	if rep := p.PollIfDue(t.Context(), f); !rep.Skipped {
+		t.Errorf("not due yet but polled: %+v", rep)
+	}
+	if rep := p.Poll(t.Context(), f); rep.Err != nil || rep.Result.New != 1 {
+		t.Fatalf("manual poll: %+v", rep)
+	}
+	mu.Lock()
+	if requests != before+1 {
+		t.Errorf("%d requests, want exactly one (the manual poll)", requests-before)
+	}
+	mu.Unlock()
+	st3, _ := db.FetchState(t.Context(), "flaky", srv.URL)
+	if st3.Failures != 0 || !st3.FailingSince.IsZero() {
+		t.Errorf("after recovery: %+v", st3)
+	}
+	states, _ := db.Feeds(t.Context())
+	if len(states) != 1 || states[0].Status != feedmill.StatusOK || states[0].LastError != "" {
+		t.Errorf("feed state after recovery: %+v", states)
+	}
+	log, _ := db.FetchLog(t.Context(), "flaky", 0)
+	if len(log) != 3 || log[0].Outcome != feedmill.OutcomeOK || log[2].Outcome != feedmill.OutcomeFailed || log[2].HTTPStatus != 500 {
+		t.Errorf("fetch log: %+v", log)
+	}
+}

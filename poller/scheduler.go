@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/robfig/cron/v3"
 )
@@ -28,20 +29,32 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 	return cronParser.Parse(spec)
 }
 
+// Period is the time between two ticks of sched after now.
+func Period(sched cron.Schedule, now time.Time) time.Duration {
+	next := sched.Next(now)
+	return sched.Next(next).Sub(next)
+}
+
 // Run schedules the feeds and blocks until ctx ends, then waits for the
 // polls in flight: their fetches are cancelled, but a batch already
 // fetched is stored whole, never half.
 func (s *Scheduler) Run(ctx context.Context) error {
 	sem := make(chan struct{}, max(s.Concurrency, 1))
 	var wg sync.WaitGroup
-	poll := func(f Feed) {
+	poll := func(f Feed, offset time.Duration) {
+		// Each feed keeps its own stable place in the period.
+		select {
+		case <-time.After(offset):
+		case <-ctx.Done():
+			return
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
 		defer func() { <-sem }()
-		s.Pipeline.Poll(ctx, f)
+		s.Pipeline.PollIfDue(ctx, f)
 	}
 
 	c := cron.New(cron.WithParser(cronParser), cron.WithChain(cron.Recover(cronLogger{s.Pipeline})))
@@ -50,8 +63,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("feed %s: schedule %q: %w", f.Name, f.Schedule, err)
 		}
+		offset := Offset(f.Name, Period(sched, time.Now()))
 		// c.Stop waits for running jobs, so jobs need no WaitGroup.
-		job := cron.NewChain(cron.SkipIfStillRunning(cronLogger{s.Pipeline})).Then(cron.FuncJob(func() { poll(f) }))
+		job := cron.NewChain(cron.SkipIfStillRunning(cronLogger{s.Pipeline})).Then(cron.FuncJob(func() { poll(f, offset) }))
 		c.Schedule(sched, job)
 	}
 	if s.PollAtStart {

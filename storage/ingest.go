@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/feedmill/feedmill"
 )
@@ -45,22 +44,6 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
 	res := feedmill.IngestResult{Seen: b.Seen}
-	if len(b.Items) == 0 {
-		// Nothing new: one statement records the successful poll.
-		at := nanos(b.FetchedAt)
-		_, err := db.w.ExecContext(ctx, `INSERT INTO feeds (name, url, title, site_url, last_fetch, last_success, status,
-			etag, last_modified, body_hash, http_status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET url = excluded.url, title = excluded.title,
-			site_url = excluded.site_url, last_fetch = excluded.last_fetch, last_success = excluded.last_success,
-			status = excluded.status, last_error = '', etag = excluded.etag, last_modified = excluded.last_modified,
-			body_hash = excluded.body_hash, http_status = excluded.http_status`,
-			b.Feed, b.URL, b.Title, b.SiteURL, at, at, feedmill.StatusOK,
-			b.State.ETag, b.State.LastModified, b.State.BodyHash, b.HTTPStatus)
-		if err != nil {
-			return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
-		}
-		return res, nil
-	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
@@ -77,67 +60,15 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET title = ?, site_url = ?, last_fetch = ?, last_success = ?,
-			status = ?, last_error = '', etag = ?, last_modified = ?, body_hash = ?, http_status = ? WHERE id = ?`,
-			b.Title, b.SiteURL, at, at, feedmill.StatusOK, b.State.ETag, b.State.LastModified, b.State.BodyHash,
-			b.HTTPStatus, feedID)
-		return err
+		if b.Outcome == "" {
+			b.Outcome = feedmill.OutcomeOK
+		}
+		return recordPoll(ctx, tx, feedID, b, res)
 	})
 	if err != nil {
 		return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
 	}
 	return res, nil
-}
-
-// FetchState returns what the last successful poll of feed remembered; the
-// zero value for a feed never fetched.
-func (db *DB) FetchState(ctx context.Context, feed string) (feedmill.FetchState, error) {
-	var st feedmill.FetchState
-	err := db.r.QueryRowContext(ctx, `SELECT etag, last_modified, body_hash FROM feeds WHERE name = ?`, feed).
-		Scan(&st.ETag, &st.LastModified, &st.BodyHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("storage: fetch state of %s: %w", feed, err)
-	}
-	return st, nil
-}
-
-// RecordUnchanged marks a successful poll that brought nothing new: the
-// server answered 304 Not Modified, or sent the same body as last time.
-// Only the feed's check time and validators are written.
-func (db *DB) RecordUnchanged(ctx context.Context, feed, url string, at time.Time, httpStatus int, st feedmill.FetchState) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO feeds (name, url, last_fetch, last_success, status, etag, last_modified,
-		body_hash, http_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_fetch = excluded.last_fetch,
-		last_success = excluded.last_success, status = excluded.status, last_error = '',
-		etag = excluded.etag, last_modified = excluded.last_modified, body_hash = excluded.body_hash,
-		http_status = excluded.http_status`,
-		feed, url, nanos(at), nanos(at), feedmill.StatusOK, st.ETag, st.LastModified, st.BodyHash, httpStatus)
-	if err != nil {
-		return fmt.Errorf("storage: record unchanged poll of %s: %w", feed, err)
-	}
-	return nil
-}
-
-// RecordFailure marks a feed's poll as failed with fetchErr, keeping its
-// items and its last successful fetch time.
-func (db *DB) RecordFailure(ctx context.Context, feed, url string, at time.Time, httpStatus int, fetchErr error) error {
-	msg := "unknown error"
-	if fetchErr != nil {
-		msg = fetchErr.Error()
-	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		feedID, err := upsertFeed(ctx, tx, feed, url)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET last_fetch = ?, status = ?, last_error = ?, http_status = ? WHERE id = ?`,
-			nanos(at), feedmill.StatusFailing, msg, httpStatus, feedID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("storage: record failure of %s: %w", feed, err)
-	}
-	return nil
 }
 
 // write runs fn in a write transaction and commits it. The transaction is

@@ -156,25 +156,3 @@ func (db *DB) ItemsVersion(ctx context.Context) (int64, error) {
 	}
 	return v, nil
 }
-
-// Feeds returns the state of every feed the database knows, by name.
-func (db *DB) Feeds(ctx context.Context) ([]feedmill.FeedState, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT f.name, f.url, f.title, f.site_url, f.last_fetch, f.last_success,
-		f.status, f.last_error, (SELECT count(*) FROM sources s WHERE s.feed_id = f.id), f.http_status
-		FROM feeds f ORDER BY f.name`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: feeds: %w", err)
-	}
-	defer rows.Close()
-	var feeds []feedmill.FeedState
-	for rows.Next() {
-		var f feedmill.FeedState
-		var last, success int64
-		if err := rows.Scan(&f.Name, &f.URL, &f.Title, &f.SiteURL, &last, &success, &f.Status, &f.LastError, &f.Items, &f.HTTPStatus); err != nil {
-			return nil, fmt.Errorf("storage: feeds: %w", err)
-		}
-		f.LastFetch, f.LastSuccess = fromNanos(last), fromNanos(success)
-		feeds = append(feeds, f)
-	}
-	return feeds, rows.Err()
-}

@@ -158,7 +158,10 @@ func TestFeedStateAndReopen(t *testing.T) {
 		Items: []feedmill.Item{item("guid:1", "https://x/1", "one")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordFailure(ctx, "bad", "http://b/", at, 500, errors.New("boom")); err != nil {
+	badState := feedmill.FetchState{ETag: `"e1"`, Failures: 3, FailingSince: at.Add(-time.Hour),
+		NextCheck: at.Add(time.Hour), MovedTo: "http://b2/"}
+	if err := db.RecordPoll(ctx, feedmill.Batch{Feed: "bad", URL: "http://b/", FetchedAt: at, HTTPStatus: 500,
+		Outcome: feedmill.OutcomeFailed, Error: errors.New("boom").Error(), State: badState}); err != nil {
 		t.Fatal(err)
 	}
 	v1, _ := db.ItemsVersion(ctx)
@@ -174,11 +177,22 @@ func TestFeedStateAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []feedmill.FeedState{
-		{Name: "bad", URL: "http://b/", LastFetch: at, Status: feedmill.StatusFailing, LastError: "boom", HTTPStatus: 500},
+		{Name: "bad", URL: "http://b/", LastFetch: at, Status: feedmill.StatusFailing, LastError: "boom", HTTPStatus: 500,
+			NextCheck: at.Add(time.Hour), FailingSince: at.Add(-time.Hour), MovedTo: "http://b2/"},
 		{Name: "good", URL: "http://g/", Title: "Good", LastFetch: at, LastSuccess: at, Status: feedmill.StatusOK, Items: 1},
 	}
 	if !slices.Equal(feeds, want) {
 		t.Errorf("Feeds() = %+v\nwant %+v", feeds, want)
+	}
+	if st, err := db.FetchState(ctx, "bad", "http://b/"); err != nil || st != badState {
+		t.Errorf("FetchState = %+v, %v\nwant %+v", st, err, badState)
+	}
+	if st, _ := db.FetchState(ctx, "bad", "http://elsewhere/"); st != (feedmill.FetchState{}) {
+		t.Errorf("FetchState after the configured URL changed = %+v, want a fresh start", st)
+	}
+	log, err := db.FetchLog(ctx, "good", 0)
+	if err != nil || len(log) != 1 || log[0].Outcome != feedmill.OutcomeOK || log[0].New != 1 {
+		t.Errorf("FetchLog(good) = %+v, %v", log, err)
 	}
 	known, err := db.KnownHashes(ctx, "good", []string{"guid:1", "guid:2"})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/feedmill/feedmill/config"
 	"github.com/feedmill/feedmill/feedgen"
@@ -137,6 +138,10 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	}
 	for _, f := range cfg.Feeds {
 		pf := poller.Feed{Name: f.Name, URL: f.URL, Schedule: cfg.FeedSchedule(f), Title: f.Title, Tags: f.Tags}
+		if sched, err := poller.ParseSchedule(pf.Schedule); err == nil {
+			pf.Policy.Period = poller.Period(sched, time.Now())
+		}
+		pf.Policy.MinInterval, pf.Policy.MaxInterval = cfg.FeedIntervals(f)
 		if f.Timeout != 0 || f.UserAgent != "" || f.MaxBody != 0 {
 			pf.Fetcher = newFetcher(f)
 		}

@@ -91,7 +91,13 @@ func TestCLI(t *testing.T) {
 		{name: "items --limit", args: []string{"--config", cfg, "items", "--limit", "1"}, stdout: []string{"Peace talks"}, noStdout: []string{"Markets"}},
 		{name: "feeds", args: []string{"--config", cfg, "feeds"}, stdout: []string{"good", "ok", "broken", "failing", "not a feed"}},
 		{name: "feeds --json", args: []string{"--config", cfg, "feeds", "--json"},
-			stdout: []string{`"name":"good"`, `"status":"ok"`, `"items":2`, `"status":"failing"`}},
+			stdout: []string{`"name":"good"`, `"status":"ok"`, `"items":2`, `"status":"failing"`, `"http_status":200`,
+				`"next_check":`, `"new_per_day":2`, `"last_error":"not a feed: got an HTML page"`}},
+		{name: "feeds --log", args: []string{"--config", cfg, "feeds", "--log", "good"},
+			stdout: []string{"OUTCOME", "not_modified", "ok"}},
+		{name: "feeds --log --json", args: []string{"--config", cfg, "feeds", "--log", "broken", "--json"},
+			stdout: []string{`"outcome":"failed"`, `"error":"not a feed: got an HTML page"`}},
+		{name: "feeds --log unknown", args: []string{"--config", cfg, "feeds", "--log", "nope"}, code: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
