@@ -92,6 +92,11 @@ type Batch struct {
 	// Duration and Bytes describe the fetch, for the log.
 	Duration time.Duration
 	Bytes    int
+	// Replay marks a batch re-run from a kept raw body: every item is
+	// written again, even when its raw hash is unchanged, so a fix in the
+	// pipeline reaches what was already stored; the feed's poll state and
+	// log are left alone.
+	Replay bool
 }
 
 // Poll outcomes, as logged per fetch.
@@ -176,6 +181,14 @@ type FeedState struct {
 	// NewPerDay is the average number of new items a day over the last 30
 	// days (or since the feed was first fetched).
 	NewPerDay float64
+}
+
+// RawBody is the body of one fetch as kept for replay, gzip-compressed.
+type RawBody struct {
+	Feed string
+	At   time.Time
+	URL  string
+	Gzip []byte
 }
 
 // FetchLogEntry is one fetch in a feed's bounded log.

@@ -65,6 +65,9 @@ type Config struct {
 	// MaxInterval is the longest a feed waits between polls, whatever a
 	// server's caching headers, a feed's <ttl> or its failures say.
 	MaxInterval Duration `yaml:"max_interval"`
+	// KeepRaw is how long the raw body of every fetch that stored something
+	// is kept for `feedmill replay`; zero keeps none.
+	KeepRaw Duration `yaml:"keep_raw"`
 	// Feeds are the feeds to poll. None is valid: the daemon then only
 	// serves what is already stored.
 	Feeds []Feed `yaml:"feeds"`
@@ -136,6 +139,7 @@ func Default() *Config {
 		Concurrency: 8,
 		PerHost:     2,
 		MaxInterval: Duration(24 * time.Hour),
+		KeepRaw:     Duration(7 * 24 * time.Hour),
 	}
 	c.BaseURL = defaultBaseURL(c.Listen)
 	return c

@@ -95,9 +95,9 @@ func TestParseBad(t *testing.T) {
 		{
 			file: "bad_duration.bad.yaml",
 			want: []string{
-				`1:10: timeout: "1 minute" is not a duration (examples: "30s", "1m30s", "2h")`,
+				`1:10: timeout: "1 minute" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
 				`5:14: feeds[0].timeout: "15" has no unit: write it as a duration such as "15s"`,
-				`8:14: feeds[1].timeout: "1d" is not a duration (examples: "30s", "1m30s", "2h")`,
+				`8:14: feeds[1].timeout: "1y" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
 			},
 		},
 		{
@@ -149,7 +149,7 @@ func TestParseBad(t *testing.T) {
 			want: []string{
 				`2:9: listen: "8080" is not host:port (for example "127.0.0.1:8080" or ":8080")`,
 				`3:11: schedule: "every 15m" is not a valid schedule: expected exactly 5 fields, found 2: [every 15m] (examples: "@every 15m", "@hourly", "*/10 * * * *")`,
-				`4:10: timeout: "soon" is not a duration (examples: "30s", "1m30s", "2h")`,
+				`4:10: timeout: "soon" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
 				`6:11: feeds[0].name: "Hn" is not a valid feed name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (names appear in URLs)`,
 				`7:10: feeds[0].url: "htp://news.ycombinator.com/rss" is not an http(s) URL`,
 				`10:5: feeds[1].lables: unknown key`,

@@ -12,21 +12,63 @@ import (
 )
 
 // Duration is a time.Duration written in YAML as a Go duration string
-// ("30s", "1m30s", "2h"). A bare number is rejected rather than guessed at:
-// "timeout: 30" could mean seconds or nanoseconds.
+// ("30s", "1m30s", "2h"), with days and weeks too ("7d", "2w", "1d12h").
+// A bare number is rejected rather than guessed at: "timeout: 30" could
+// mean seconds or nanoseconds.
 type Duration time.Duration
+
+// ParseDuration parses a Go duration with "d" (24h) and "w" (7d) units
+// allowed in front of the usual ones: "90d", "1w2d", "1d12h".
+func ParseDuration(s string) (time.Duration, error) {
+	var total time.Duration
+	rest := strings.TrimSpace(s)
+	neg := strings.HasPrefix(rest, "-")
+	rest = strings.TrimPrefix(rest, "-")
+	for {
+		i := 0
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
+			i++
+		}
+		if i == 0 || i == len(rest) || (rest[i] != 'd' && rest[i] != 'w') {
+			break
+		}
+		n, err := strconv.ParseFloat(rest[:i], 64)
+		if err != nil {
+			return 0, err
+		}
+		unit := 24 * time.Hour
+		if rest[i] == 'w' {
+			unit *= 7
+		}
+		total += time.Duration(n * float64(unit))
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, err
+		}
+		total += d
+	} else if total == 0 && strings.TrimSpace(s) != "0d" && strings.TrimSpace(s) != "0w" {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	if neg {
+		total = -total
+	}
+	return total, nil
+}
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("expected a duration such as \"30s\", got %s", describe(n))
 	}
-	v, err := time.ParseDuration(n.Value)
+	v, err := ParseDuration(n.Value)
 	if err != nil {
 		if _, nerr := strconv.ParseFloat(n.Value, 64); nerr == nil {
 			return fmt.Errorf("%q has no unit: write it as a duration such as \"%ss\"", n.Value, n.Value)
 		}
-		return fmt.Errorf("%q is not a duration (examples: \"30s\", \"1m30s\", \"2h\")", n.Value)
+		return fmt.Errorf("%q is not a duration (examples: \"30s\", \"1m30s\", \"2h\", \"7d\")", n.Value)
 	}
 	*d = Duration(v)
 	return nil

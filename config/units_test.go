@@ -81,7 +81,7 @@ func TestDurationYAML(t *testing.T) {
 		{in: "2h", want: 2 * time.Hour},
 		{in: "250ms", want: 250 * time.Millisecond},
 		{in: "30", wantErr: `"30" has no unit`},
-		{in: "1d", wantErr: "is not a duration"},
+		{in: "1y", wantErr: "is not a duration"},
 		{in: "[1s]", wantErr: "got a list"},
 	}
 	for _, tt := range tests {

@@ -78,6 +78,9 @@ func (v *validator) validate(c *Config) {
 		v.errorf("per_host", "must be at least 1, got %d", c.PerHost)
 	}
 	v.intervals("", c.MinInterval, c.MaxInterval)
+	if c.KeepRaw < 0 {
+		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
+	}
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, defined)

@@ -116,6 +116,8 @@ type Result struct {
 	Status int
 	// Bytes is the size of the (decompressed) body.
 	Bytes int
+	// Body is the (decompressed) body; nil when NotModified.
+	Body []byte
 	// MovedTo is the new address of the feed when the server redirected
 	// permanently (301 or 308 on every hop); "" otherwise.
 	MovedTo string
@@ -203,7 +205,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchS
 	if int64(len(body)) > f.maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
 	}
-	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body),
+	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body), Body: body,
 		State: feedmill.FetchState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}}
 	res.Feed, res.State.BodyHash, res.NotModified, err = ParseChanged(body, prev.BodyHash)
 	if err != nil {

@@ -5,8 +5,12 @@
 package poller
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -54,6 +58,9 @@ type Pipeline struct {
 	Normalizer *normalize.Normalizer
 	Topics     *topics.Set
 	Log        *slog.Logger
+	// Archive, when set, keeps the raw body of every fetch that stored
+	// something, for replay.
+	Archive *Archiver
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -180,6 +187,7 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	if rep.Err != nil {
 		return nil
 	}
+	p.Archive.Add(f.Name, res.URL, batch.FetchedAt, res.Body)
 	return &batch
 }
 
@@ -277,6 +285,30 @@ func (p *Pipeline) tag(f Feed, lang string, it *feedmill.Item) {
 	for _, m := range p.Topics.Match(doc) {
 		it.Topics = append(it.Topics, m.Topic)
 	}
+}
+
+// Replay re-runs normalization, tagging and storage over a kept raw body,
+// as if it had just been fetched, but rewriting every item it carries:
+// a fix in the pipeline then reaches what was already stored.
+func (p *Pipeline) Replay(ctx context.Context, f Feed, raw feedmill.RawBody) (feedmill.IngestResult, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw.Gzip))
+	if err != nil {
+		return feedmill.IngestResult{}, fmt.Errorf("replay %s: %w", f.Name, err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return feedmill.IngestResult{}, fmt.Errorf("replay %s: %w", f.Name, err)
+	}
+	doc, err := fetcher.Parse(body)
+	if err != nil {
+		return feedmill.IngestResult{}, fmt.Errorf("replay %s: %w", f.Name, err)
+	}
+	d := p.Normalizer.Identify(f.Name, doc, f.URL)
+	items := d.Items(raw.At, nil)
+	for i := range items {
+		p.tag(f, doc.Language, &items[i])
+	}
+	return p.Store.Ingest(ctx, feedmill.Batch{Feed: f.Name, URL: f.URL, FetchedAt: raw.At, Items: items, Replay: true})
 }
 
 // PollAll polls feeds concurrently, at most concurrency at a time, and

@@ -51,7 +51,7 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 		}
 		at := nanos(b.FetchedAt)
 		for i := range b.Items {
-			if err := ingestItem(ctx, tx, feedID, &b.Items[i], at, &res); err != nil {
+			if err := ingestItem(ctx, tx, feedID, &b.Items[i], at, b.Replay, &res); err != nil {
 				return fmt.Errorf("item %q: %w", b.Items[i].Key, err)
 			}
 		}
@@ -59,6 +59,9 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 			if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'items_version'`); err != nil {
 				return err
 			}
+		}
+		if b.Replay {
+			return nil // a replay is no poll
 		}
 		if b.Outcome == "" {
 			b.Outcome = feedmill.OutcomeOK
@@ -93,7 +96,7 @@ func upsertFeed(ctx context.Context, tx *sql.Tx, name, url string) (int64, error
 }
 
 // ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, res *feedmill.IngestResult) error {
+func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}
@@ -111,7 +114,7 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 	err = tx.QueryRowContext(ctx, `SELECT item_id, raw_hash FROM sources WHERE feed_id = ? AND key = ?`,
 		feedID, it.Key).Scan(&itemID, &rawHash)
 	switch {
-	case err == nil && rawHash == it.Hash:
+	case err == nil && rawHash == it.Hash && !replay:
 		res.Seen++
 		it.ID = itemID
 		return nil

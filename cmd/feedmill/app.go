@@ -98,6 +98,7 @@ type app struct {
 	cfg      *config.Config
 	db       *storage.DB
 	pipeline *poller.Pipeline
+	archive  *poller.Archiver
 	feeds    []poller.Feed
 }
 
@@ -128,8 +129,10 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 		})
 	}
 	defaultFetcher := newFetcher(config.Feed{})
-	a := &app{cfg: cfg, db: db}
+	a := &app{cfg: cfg, db: db, archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
+	a.archive.Start()
 	a.pipeline = &poller.Pipeline{
+		Archive:    a.archive,
 		Store:      db,
 		Fetcher:    defaultFetcher,
 		Normalizer: normalize.New(nil),
@@ -150,7 +153,11 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+// Close stores the raw bodies still queued and closes the database.
+func (a *app) Close() error {
+	a.archive.Close()
+	return a.db.Close()
+}
 
 func compileTopics(cfg *config.Config) (*topics.Set, error) {
 	defs := make([]topics.Def, len(cfg.Topics))

@@ -70,6 +70,7 @@ func commands() []command {
 		{"fetch", "fetch all (or the named) feeds once, now", cmdFetch},
 		{"items", "list stored items, newest first", cmdItems},
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
+		{"replay", "re-run the pipeline over kept raw bodies of past fetches", cmdReplay},
 		{"check", "validate the configuration", cmdCheck},
 		{"version", "print the version", cmdVersion},
 	}
