@@ -23,18 +23,26 @@ import (
 //  3. the charset of the Content-Type header, then the XML declaration's
 //     encoding (RFC 7303: the header wins), skipping a label the bytes
 //     disprove (UTF-8 on invalid UTF-8);
-//  4. for undeclared invalid UTF-8: windows-1252 when no multi-byte UTF-8
-//     sequence is in it at all, else UTF-8 with the bad bytes replaced.
+//  4. for undeclared invalid UTF-8: windows-1252 when it has more invalid
+//     bytes than valid multi-byte sequences (a few of those happen by
+//     chance in 8-bit text), else UTF-8 with the bad bytes replaced.
 //
-// When the result is not the original bytes, or the XML declaration named
-// another encoding, its encoding pseudo-attribute is removed so the XML
-// parser does not decode a second time. Labels are WHATWG's (so
+// When the XML declaration names another encoding than UTF-8, its encoding
+// pseudo-attribute is removed so the XML parser does not decode a second
+// time. C1 control characters, which no feed means, are read as the
+// windows-1252 characters they were before a mis-decoding (what
+// feedparser calls demoronizing). Labels are WHATWG's (so
 // iso-8859-1 and us-ascii read as windows-1252, a superset).
 func ToUTF8(body []byte, contentType string) ([]byte, string) {
+	out, name := toUTF8(body, contentType)
+	return fixC1(stripDeclEncoding(out)), name
+}
+
+func toUTF8(body []byte, contentType string) ([]byte, string) {
 	if enc, name, bom := sniffUnicode(body); enc != nil {
 		out, err := enc.NewDecoder().Bytes(body[bom:])
 		if err == nil {
-			return stripDeclEncoding(out), name
+			return out, name
 		}
 	}
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
@@ -46,12 +54,12 @@ func ToUTF8(body []byte, contentType string) ([]byte, string) {
 			for _, l := range []string{hdr, decl} {
 				if enc, name := charset.Lookup(l); enc != nil && name == "iso-2022-jp" {
 					if out, err := enc.NewDecoder().Bytes(body); err == nil {
-						return stripDeclEncoding(out), name
+						return out, name
 					}
 				}
 			}
 		}
-		return stripDeclEncoding(body), "utf-8"
+		return body, "utf-8"
 	}
 	for _, l := range []string{hdr, decl} {
 		enc, name := charset.Lookup(l)
@@ -59,16 +67,16 @@ func ToUTF8(body []byte, contentType string) ([]byte, string) {
 			continue
 		}
 		if out, err := enc.NewDecoder().Bytes(body); err == nil {
-			return stripDeclEncoding(out), name
+			return out, name
 		}
 	}
-	if !hasMultibyte(body) {
+	if valid, invalid := utf8Counts(body); invalid > valid {
 		out, err := charmap.Windows1252.NewDecoder().Bytes(body)
 		if err == nil {
-			return stripDeclEncoding(out), "windows-1252"
+			return out, "windows-1252"
 		}
 	}
-	return stripDeclEncoding(bytes.ToValidUTF8(body, []byte("\uFFFD"))), "utf-8"
+	return bytes.ToValidUTF8(body, []byte("\uFFFD")), "utf-8"
 }
 
 // honoured reports whether a label may decode invalid UTF-8: not UTF-8
@@ -159,19 +167,53 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-// hasMultibyte reports whether b holds at least one valid multi-byte UTF-8
-// sequence.
-func hasMultibyte(b []byte) bool {
+// utf8Counts counts the valid multi-byte UTF-8 sequences and the bytes
+// that start no valid sequence.
+func utf8Counts(b []byte) (valid, invalid int) {
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
-		if r != utf8.RuneError || n > 1 {
-			return true
+		if r == utf8.RuneError && n == 1 {
+			invalid++
+		} else {
+			valid++
 		}
 		i += n
 	}
-	return false
+	return valid, invalid
+}
+
+// fixC1 replaces C1 controls (U+0080-U+009F) with the windows-1252
+// characters of the same byte values: they are the trace of windows-1252
+// text once decoded as ISO-8859-1, and would otherwise show as nothing.
+func fixC1(b []byte) []byte {
+	if !hasC1(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			out = utf8.AppendRune(out, charmap.Windows1252.DecodeByte(b[i+1]))
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
+}
+
+func hasC1(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, 0xc2)
+		if i < 0 || i+1 >= len(b) {
+			return false
+		}
+		if b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			return true
+		}
+		b = b[i+1:]
+	}
 }

@@ -57,13 +57,13 @@ type Options struct {
 
 // Fetcher fetches and parses feeds. It is safe for concurrent use.
 type Fetcher struct {
-	client        *http.Client
-	userAgent     string
+	client         *http.Client
+	userAgent      string
 	timeout        time.Duration
 	connectTimeout time.Duration
 	headerTimeout  time.Duration
-	maxBody       int64
-	fileRoot      string
+	maxBody        int64
+	fileRoot       string
 }
 
 // DefaultUserAgent is the User-Agent sent when none is configured.
@@ -108,13 +108,13 @@ func New(opts Options) *Fetcher {
 		transport.RegisterProtocol("file", http.NewFileTransport(http.Dir("/")))
 	}
 	return &Fetcher{
-		client:        &http.Client{Transport: transport, CheckRedirect: checkRedirect},
-		userAgent:     opts.UserAgent,
-		timeout:       opts.Timeout,
-		headerTimeout: opts.HeaderTimeout,
+		client:         &http.Client{Transport: transport, CheckRedirect: checkRedirect},
+		userAgent:      opts.UserAgent,
+		timeout:        opts.Timeout,
+		headerTimeout:  opts.HeaderTimeout,
 		connectTimeout: opts.ConnectTimeout,
-		maxBody:       opts.MaxBody,
-		fileRoot:      opts.FileRoot,
+		maxBody:        opts.MaxBody,
+		fileRoot:       opts.FileRoot,
 	}
 }
 
