@@ -1,11 +1,10 @@
 // Package fetcher downloads feed documents over HTTP and parses them with
 // gofeed. It owns everything about talking to feed servers: timeouts, the
-// body size cap, compression, the User-Agent, and turning what a server
-// sends into either a parsed feed or a specific error.
+// body size cap, compression, the User-Agent, charsets, and turning what a
+// server sends into either a parsed feed or a specific error.
 package fetcher
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -25,8 +23,11 @@ import (
 
 // Defaults used when Options leave a field zero.
 const (
-	DefaultTimeout = 30 * time.Second
-	DefaultMaxBody = 10 << 20
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxBody        = 10 << 20
+	DefaultPerHost        = 2
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultHeaderTimeout  = 15 * time.Second
 )
 
 // Options configure a Fetcher.
@@ -34,10 +35,20 @@ type Options struct {
 	// UserAgent is sent with every request; the default names feedmill and
 	// its version.
 	UserAgent string
-	// Timeout bounds a whole fetch: connect, headers and body.
+	// Timeout bounds a whole fetch: connect, headers and body. A server
+	// that drips its body a byte at a time is cut off by it.
 	Timeout time.Duration
+	// ConnectTimeout bounds the TCP connect (and TLS handshake); the
+	// default is min(DefaultConnectTimeout, Timeout).
+	ConnectTimeout time.Duration
+	// HeaderTimeout bounds the wait for response headers once the request
+	// is sent; the default is min(DefaultHeaderTimeout, Timeout).
+	HeaderTimeout time.Duration
 	// MaxBody caps the (decompressed) body size; a larger body is an error.
 	MaxBody int64
+	// PerHost caps the connections open to one host (dialing, active and
+	// idle), so many feeds on one server never hammer it. Default 2.
+	PerHost int
 	// FileRoot, when set, lets feeds be read from local files with file:
 	// URLs; relative file paths are resolved against it. Only configured
 	// feed URLs reach the fetcher, so this exposes nothing a feed names.
@@ -46,11 +57,13 @@ type Options struct {
 
 // Fetcher fetches and parses feeds. It is safe for concurrent use.
 type Fetcher struct {
-	client    *http.Client
-	userAgent string
-	timeout   time.Duration
-	maxBody   int64
-	fileRoot  string
+	client         *http.Client
+	userAgent      string
+	timeout        time.Duration
+	connectTimeout time.Duration
+	headerTimeout  time.Duration
+	maxBody        int64
+	fileRoot       string
 }
 
 // DefaultUserAgent is the User-Agent sent when none is configured.
@@ -66,38 +79,42 @@ func New(opts Options) *Fetcher {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = min(DefaultConnectTimeout, opts.Timeout)
+	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = min(DefaultHeaderTimeout, opts.Timeout)
+	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if opts.PerHost <= 0 {
+		opts.PerHost = DefaultPerHost
+	}
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   2,
+		MaxConnsPerHost:       opts.PerHost,
+		MaxIdleConnsPerHost:   opts.PerHost,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: opts.Timeout,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ResponseHeaderTimeout: opts.HeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
 	if opts.FileRoot != "" {
 		transport.RegisterProtocol("file", http.NewFileTransport(http.Dir("/")))
 	}
 	return &Fetcher{
-		client: &http.Client{
-			Transport: transport,
-			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) > 5 {
-					return errors.New("more than 5 redirects")
-				}
-				return nil
-			},
-		},
-		userAgent: opts.UserAgent,
-		timeout:   opts.Timeout,
-		maxBody:   opts.MaxBody,
-		fileRoot:  opts.FileRoot,
+		client:         &http.Client{Transport: transport, CheckRedirect: checkRedirect},
+		userAgent:      opts.UserAgent,
+		timeout:        opts.Timeout,
+		headerTimeout:  opts.HeaderTimeout,
+		connectTimeout: opts.ConnectTimeout,
+		maxBody:        opts.MaxBody,
+		fileRoot:       opts.FileRoot,
 	}
 }
 
@@ -116,7 +133,7 @@ type Result struct {
 	Status int
 	// Bytes is the size of the (decompressed) body.
 	Bytes int
-	// Body is the (decompressed) body; nil when NotModified.
+	// Body is the (decompressed) body as received; nil after a 304.
 	Body []byte
 	// MovedTo is the new address of the feed when the server redirected
 	// permanently (301 or 308 on every hop); "" otherwise.
@@ -126,45 +143,60 @@ type Result struct {
 	Hints Hints
 }
 
-// Hints are a response's and a document's advice on polling frequency.
-// Zero fields gave no advice.
-type Hints struct {
-	// MaxAge is from Cache-Control max-age (or s-maxage).
-	MaxAge time.Duration
-	// Expires is from the Expires header.
-	Expires time.Time
-	// TTL is RSS <ttl>, in minutes in the document.
-	TTL time.Duration
-	// SkipHours (0-23, UTC) and SkipDays are RSS <skipHours>/<skipDays>.
-	SkipHours []int
-	SkipDays  []time.Weekday
-}
-
-// StatusError is an HTTP response that carried no feed.
-type StatusError struct {
-	Code int
-}
-
-func (e *StatusError) Error() string {
-	return fmt.Sprintf("HTTP %d %s", e.Code, http.StatusText(e.Code))
-}
-
 // Fetch downloads rawURL and parses it. prev is what the last poll
 // remembered: its validators make the request conditional, and a body whose
 // hash equals prev.BodyHash is not parsed again. Errors say what went wrong
-// in terms a user can act on: a status code, a timeout, ErrTooLarge,
-// ErrNotAFeed.
+// in terms a user can act on: a status code (*StatusError, or
+// *feedmill.RateLimitedError for 429 and 503, or one wrapping
+// feedmill.ErrGone for 410), a timeout, a redirect loop, ErrTooLarge,
+// ErrNotAFeed (a *NotAFeedError listing the feeds an HTML page links to).
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchState) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 
-	target, err := f.resolve(rawURL)
+	resp, body, err := f.get(ctx, rawURL, prev)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body), Body: body,
+		MovedTo: movedTo(resp), Hints: cacheHints(resp.Header, time.Now())}
+	if resp.StatusCode == http.StatusNotModified {
+		// The validators stay valid; a server may send fresh ones.
+		res.NotModified = true
+		res.State = prev
+		if v := resp.Header.Get("ETag"); v != "" {
+			res.State.ETag = v
+		}
+		if v := resp.Header.Get("Last-Modified"); v != "" {
+			res.State.LastModified = v
+		}
+		return res, nil
+	}
+	res.State = feedmill.FetchState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		BodyHash: BodyHash(body)}
+	if prev.BodyHash != "" && res.State.BodyHash == prev.BodyHash {
+		res.NotModified = true
+		return res, nil
+	}
+	doc, err := parse(body, resp.Header.Get("Content-Type"), resp.Request.URL)
 	if err != nil {
 		return nil, err
+	}
+	res.Feed = doc.feed
+	doc.hints.addTo(&res.Hints)
+	return res, nil
+}
+
+// get sends one GET and returns the response with its whole body read (at
+// most maxBody bytes), or an error for anything but a 2xx or a 304.
+func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchState) (*http.Response, []byte, error) {
+	target, err := f.resolve(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
@@ -176,42 +208,28 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchS
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, timeoutError(ctx, err, f.timeout)
+		return nil, nil, f.requestError(ctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
-		// The validators stay valid; a server may send fresh ones.
-		st := prev
-		if v := resp.Header.Get("ETag"); v != "" {
-			st.ETag = v
-		}
-		if v := resp.Header.Get("Last-Modified"); v != "" {
-			st.LastModified = v
-		}
-		return &Result{NotModified: true, State: st, URL: resp.Request.URL.String(), Status: resp.StatusCode}, nil
+		return resp, nil, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused, then give up.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		if resp.Request.URL.Scheme == "file" && resp.StatusCode == http.StatusNotFound {
-			return nil, fmt.Errorf("no such file: %s", resp.Request.URL.Path)
+			return nil, nil, fmt.Errorf("no such file: %s", resp.Request.URL.Path)
 		}
-		return nil, &StatusError{Code: resp.StatusCode}
+		return nil, nil, statusError(resp, time.Now())
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
 	if err != nil {
-		return nil, timeoutError(ctx, err, f.timeout)
+		return nil, nil, f.requestError(ctx, err)
 	}
 	if int64(len(body)) > f.maxBody {
-		return nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
+		return nil, nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
 	}
-	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body), Body: body,
-		State: feedmill.FetchState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}}
-	res.Feed, res.State.BodyHash, res.NotModified, err = ParseChanged(body, prev.BodyHash)
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	return resp, body, nil
 }
 
 // BodyHash fingerprints a document body.
@@ -229,6 +247,22 @@ func ParseChanged(body []byte, prevHash string) (feed *gofeed.Feed, hash string,
 	}
 	feed, err = Parse(body)
 	return feed, hash, false, err
+}
+
+// Parse parses a feed document of any supported format, in any charset its
+// BOM or XML declaration names (see ToUTF8).
+func Parse(body []byte) (*gofeed.Feed, error) {
+	return ParseContent(body, "")
+}
+
+// ParseContent is Parse for a body that came with a Content-Type header,
+// whose charset parameter is honoured.
+func ParseContent(body []byte, contentType string) (*gofeed.Feed, error) {
+	doc, err := parse(body, contentType, nil)
+	if err != nil {
+		return nil, err
+	}
+	return doc.feed, nil
 }
 
 // resolve turns a configured URL into a request URL: relative file: paths
@@ -254,35 +288,15 @@ func (f *Fetcher) resolve(rawURL string) (string, error) {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String(), nil
 }
 
-// timeoutError makes a deadline error say which limit was hit.
-func timeoutError(ctx context.Context, err error, limit time.Duration) error {
+// requestError makes a deadline error say which limit was hit.
+func (f *Fetcher) requestError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s: %w", limit, err)
+		return fmt.Errorf("timed out after %s: %w", f.timeout, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.Canceled) {
+		// The transport's own limits: connect or response headers.
+		return fmt.Errorf("timed out (connect %s, headers %s): %w", f.connectTimeout, f.headerTimeout, err)
 	}
 	return err
-}
-
-// Parse parses a feed document of any supported format.
-func Parse(body []byte) (*gofeed.Feed, error) {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
-	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%w: %s", feedmill.ErrNotAFeed, describe(body))
-		}
-		return nil, fmt.Errorf("malformed feed: %w", err)
-	}
-	return feed, nil
-}
-
-// describe names what a non-feed document looks like, for the error.
-func describe(body []byte) string {
-	head := strings.ToLower(string(body[:min(len(body), 512)]))
-	switch {
-	case len(bytes.TrimSpace(body)) == 0:
-		return "the document is empty"
-	case strings.Contains(head, "<html") || strings.Contains(head, "<!doctype html"):
-		return "got an HTML page"
-	default:
-		return "unknown document type"
-	}
 }

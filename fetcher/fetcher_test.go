@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,10 @@ func TestFetch(t *testing.T) {
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
+	mux.HandleFunc("/chain/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.PathValue("n"))
+		http.Redirect(w, r, "/chain/"+strconv.Itoa(n+1), http.StatusFound)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -99,7 +104,8 @@ func TestFetch(t *testing.T) {
 		{path: "/broken", wantErr: "malformed feed"},
 		{path: "/missing", wantErr: "HTTP 404 Not Found"},
 		{path: "/slow", wantErr: "timed out after 500ms"},
-		{path: "/loop", wantErr: "more than 5 redirects"},
+		{path: "/loop", wantErr: "redirect loop", is: ErrRedirectLoop},
+		{path: "/chain/0", wantErr: "more than 5 redirects", is: ErrTooManyRedirects},
 		{path: "file:local.xml", items: 2},
 		{path: "file:nope.xml", wantErr: "no such file"},
 	}

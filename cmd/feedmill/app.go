@@ -125,6 +125,7 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 			UserAgent: cfg.FeedUserAgent(f),
 			Timeout:   cfg.FeedTimeout(f),
 			MaxBody:   cfg.FeedMaxBody(f),
+			PerHost:   cfg.PerHost,
 			FileRoot:  root,
 		})
 	}
