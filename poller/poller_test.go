@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -217,5 +218,82 @@ func TestBackoffAndRecovery(t *testing.T) {
 	log, _ := db.FetchLog(t.Context(), "flaky", 0)
 	if len(log) != 3 || log[0].Outcome != feedmill.OutcomeOK || log[2].Outcome != feedmill.OutcomeFailed || log[2].HTTPStatus != 500 {
 		t.Errorf("fetch log: %+v", log)
+	}
+}
+
+// TestGoneAndMoved: a 410 disables the feed until a manual poll succeeds;
+// a permanent redirect is followed directly from then on.
+func TestGoneAndMoved(t *testing.T) {
+	feedDoc := `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://m.example/x</link></item></channel></rss>`
+	var mu sync.Mutex
+	hits := map[string]int{}
+	gone := true
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hits["/gone"]++
+		if gone {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		w.Write([]byte(feedDoc))
+	})
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits["/old"]++
+		mu.Unlock()
+		http.Redirect(w, r, "/new", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits["/new"]++
+		mu.Unlock()
+		w.Write([]byte(feedDoc))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	db := openDB(t)
+	p := newPipeline(t, db)
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	p.Now = func() time.Time { return now }
+	policy := Policy{Period: time.Minute, MaxInterval: time.Hour}
+
+	g := Feed{Name: "gone", URL: srv.URL + "/gone", Policy: policy}
+	if rep := p.PollIfDue(t.Context(), g); !errors.Is(rep.Err, feedmill.ErrGone) {
+		t.Fatalf("410: %+v", rep)
+	}
+	now = now.Add(48 * time.Hour)
+	if rep := p.PollIfDue(t.Context(), g); !rep.Skipped {
+		t.Errorf("a disabled feed was polled on schedule: %+v", rep)
+	}
+	states, _ := db.Feeds(t.Context())
+	if states[0].Status != feedmill.StatusDisabled {
+		t.Errorf("status after 410: %q", states[0].Status)
+	}
+	mu.Lock()
+	gone = false
+	mu.Unlock()
+	if rep := p.Poll(t.Context(), g); rep.Err != nil {
+		t.Fatalf("manual poll: %+v", rep)
+	}
+	// Re-enabled, and due again at once (min_interval is zero here).
+	if rep := p.PollIfDue(t.Context(), g); rep.Skipped {
+		t.Errorf("re-enabled feed skipped: %+v", rep)
+	}
+
+	m := Feed{Name: "moved", URL: srv.URL + "/old", Policy: policy}
+	if rep := p.Poll(t.Context(), m); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	st, _ := db.FetchState(t.Context(), "moved", m.URL)
+	if st.MovedTo != srv.URL+"/new" {
+		t.Fatalf("MovedTo = %q", st.MovedTo)
+	}
+	p.Poll(t.Context(), m)
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/old"] != 1 || hits["/new"] != 2 {
+		t.Errorf("hits %v: want the old URL once, then the new one directly", hits)
 	}
 }
