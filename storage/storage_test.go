@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +204,44 @@ func TestFeedStateAndReopen(t *testing.T) {
 	}
 	if v2, _ := db.ItemsVersion(ctx); v2 != v1 || v1 == 0 {
 		t.Errorf("items version %d after reopen, %d before; want equal and > 0", v2, v1)
+	}
+}
+
+func TestVerifyAndBackup(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	if _, err := db.Ingest(ctx, feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: time.Now(),
+		Items: []feedmill.Item{item("guid:1", "https://x/1", "one", "t"), item("guid:2", "https://x/2", "two")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("fresh database: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, path); err == nil {
+		t.Error("backup over an existing file succeeded")
+	}
+	copyDB, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	if err := copyDB.Verify(ctx); err != nil {
+		t.Errorf("backup: %v", err)
+	}
+	items, _ := copyDB.Items(ctx, feedmill.ItemQuery{})
+	if len(items) != 2 || items[0].Topics == nil && items[1].Topics == nil {
+		t.Errorf("backup holds %d items: %+v", len(items), items)
+	}
+
+	// Break an invariant behind the store's back: Verify must say so.
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM sources WHERE key = 'guid:2'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), "1 items without a source") {
+		t.Errorf("Verify after deleting a source: %v", err)
 	}
 }

@@ -71,6 +71,7 @@ func commands() []command {
 		{"items", "list stored items, newest first", cmdItems},
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
 		{"replay", "re-run the pipeline over kept raw bodies of past fetches", cmdReplay},
+		{"backup", "write a consistent copy of the database, even while serve runs", cmdBackup},
 		{"check", "validate the configuration", cmdCheck},
 		{"version", "print the version", cmdVersion},
 	}
