@@ -7,7 +7,13 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/feedmill/feedmill.Version=$(VERSION)
 BENCHTIME ?= 1s
 
-.PHONY: all build run demo test vet fmt bench fuzz clean
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+.PHONY: all build run demo test vet fmt bench fuzz clean install
 
 all: build
 
@@ -46,6 +52,20 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
 	  done; \
 	done
+
+## install: the binary, the systemd unit and an example config (kept if one
+## exists); PREFIX, BINDIR, UNITDIR, SYSCONFDIR and DESTDIR are honoured.
+install: build
+	install -D -m 755 $(BIN) $(DESTDIR)$(BINDIR)/feedmill
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/bin/feedmill|$(BINDIR)/feedmill|g' -e 's|/etc/feedmill/|$(SYSCONFDIR)/feedmill/|g' \
+	  contrib/feedmill.service > $(DESTDIR)$(UNITDIR)/feedmill.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/feedmill.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/feedmill/config.yaml ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/feedmill/config.yaml"; \
+	else \
+	  install -D -m 644 contrib/config.example.yaml $(DESTDIR)$(SYSCONFDIR)/feedmill/config.yaml; \
+	fi
 
 clean:
 	rm -rf bin demo/demo.db*
