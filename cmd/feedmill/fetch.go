@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/feedmill/feedmill/poller"
 )
@@ -14,8 +18,9 @@ import (
 func cmdFetch(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object per feed, then a total")
+	progress := fs.String("progress", "auto", "`mode`: always, never, or auto (a progress bar and a summary table on a terminal)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill fetch [--json] [NAME...]\n\nFetch all feeds, or the named ones, once, now.\nExit status: 0 all succeeded, 1 some failed, 2 usage or configuration error.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: feedmill fetch [--json] [--progress MODE] [NAME...]\n\nFetch all feeds, or the named ones, once, now. On a terminal: a progress bar, then\na summary table; otherwise one line per feed, then a total.\nExit status: 0 all succeeded, 1 some failed, 2 usage or configuration error.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := e.parseFlags(fs, args); err != nil {
@@ -39,20 +44,46 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	interactive := false
+	switch *progress {
+	case "always":
+		interactive = !*asJSON
+	case "never":
+	case "auto":
+		interactive = !*asJSON && isTerminal(e.stdout)
+	default:
+		return &usageError{fmt.Sprintf("--progress %q: want always, never or auto", *progress)}
+	}
+
 	start := time.Now()
 	var reports []poller.Report
 	width := 0
 	for _, f := range feeds {
 		width = max(width, len(f.Name))
 	}
+	var bar *progressbar.ProgressBar
+	if interactive {
+		bar = progressbar.NewOptions(len(feeds), progressbar.OptionSetWriter(e.stdout),
+			progressbar.OptionSetDescription("fetching"), progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true), progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+	}
 	a.pipeline.PollAll(ctx, feeds, a.cfg.Concurrency, func(r poller.Report) {
 		reports = append(reports, r)
-		if *asJSON {
+		switch {
+		case *asJSON:
 			writeJSONReport(e, r)
-		} else {
+		case bar != nil:
+			bar.Describe(trunc(r.Feed, 24))
+			bar.Add(1)
+		default:
 			fmt.Fprintf(e.stdout, "%-*s  %s\n", width, r.Feed, describeReport(r))
 		}
 	})
+	if bar != nil {
+		bar.Finish()
+		printSummaryTable(e, reports)
+	}
 	var total struct {
 		Feeds, Failed, New, Merged, Updated, Seen, NotModified int
 	}
@@ -83,6 +114,31 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: exitFailed}
 	}
 	return nil
+}
+
+// printSummaryTable prints, after the progress bar, one row per feed:
+// failures first, then by name.
+func printSummaryTable(e *env, reports []poller.Report) {
+	sort.Slice(reports, func(i, j int) bool {
+		if (reports[i].Err != nil) != (reports[j].Err != nil) {
+			return reports[i].Err != nil
+		}
+		return reports[i].Feed < reports[j].Feed
+	})
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEED\tNEW\tMERGED\tUPDATED\tSEEN\tTIME\tRESULT")
+	for _, r := range reports {
+		result := "ok"
+		switch {
+		case r.Err != nil:
+			result = "error: " + trunc(r.Err.Error(), 70)
+		case r.NotModified:
+			result = "not modified"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\n", r.Feed, r.Result.New, r.Result.Merged, r.Result.Updated,
+			r.Result.Seen, r.Duration.Round(time.Millisecond), result)
+	}
+	tw.Flush()
 }
 
 // describeReport is the one-line outcome of a feed for people.
