@@ -7,7 +7,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/feedmill/feedmill.Version=$(VERSION)
 BENCHTIME ?= 1s
 
-.PHONY: all build run demo test vet fmt bench fuzz clean
+.PHONY: all build run demo deps test vet fmt bench bench-http fuzz clean
 
 all: build
 
@@ -22,8 +22,13 @@ run: build
 demo: build
 	$(BIN) --config demo/config.yaml serve
 
+## deps: the Debian packages the tests run (python3-feedparser, newsboat),
+## installed only when missing.
+deps:
+	@scripts/deps.sh
+
 ## test: vet, formatting, and every test with the race detector.
-test:
+test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
