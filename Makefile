@@ -6,6 +6,7 @@ CONFIG   ?= config.yaml
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/feedmill/feedmill.Version=$(VERSION)
 BENCHTIME ?= 1s
+BENCH_DURATION ?= 5s
 
 .PHONY: all build run demo deps test vet fmt bench bench-http fuzz clean
 
@@ -43,6 +44,11 @@ fmt:
 ## bench: the Go benchmarks (ingest path, matching, rendering).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## bench-http: feedmill beside nginx serving the same Atom bytes, measured
+## with wrk (installs nginx and wrk when missing); prints both rates and the ratio.
+bench-http:
+	scripts/bench-http.sh $(BENCH_DURATION)
 
 ## fuzz: a short run of every fuzz target.
 fuzz:
