@@ -6,6 +6,7 @@ CONFIG   ?= config.yaml
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/feedmill/feedmill.Version=$(VERSION)
 BENCHTIME ?= 1s
+BENCH_DURATION ?= 5s
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -13,7 +14,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
-.PHONY: all build run demo test vet fmt bench fuzz clean install
+.PHONY: all build run demo deps test vet fmt bench bench-http fuzz clean install
 
 all: build
 
@@ -28,8 +29,13 @@ run: build
 demo: build
 	$(BIN) --config demo/config.yaml serve
 
+## deps: the Debian packages the tests run (python3-feedparser, newsboat),
+## installed only when missing.
+deps:
+	@scripts/deps.sh
+
 ## test: vet, formatting, and every test with the race detector.
-test:
+test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -44,6 +50,11 @@ fmt:
 ## bench: the Go benchmarks (ingest path, matching, rendering).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## bench-http: feedmill beside nginx serving the same Atom bytes, measured
+## with wrk (installs nginx and wrk when missing); prints both rates and the ratio.
+bench-http:
+	scripts/bench-http.sh $(BENCH_DURATION)
 
 ## fuzz: a short run of every fuzz target.
 fuzz:

@@ -7,6 +7,8 @@ package feedmill
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -127,8 +129,24 @@ func (r IngestResult) Changed() bool { return r.New+r.Merged+r.Updated > 0 }
 type ItemQuery struct {
 	// Topics keeps items tagged with any of these topics; empty keeps all.
 	Topics []string
+	// AllTopics keeps items tagged with every one of these topics.
+	AllTopics []string
+	// ExcludeTopics drops items tagged with any of these topics.
+	ExcludeTopics []string
 	// Feed keeps items that this feed carried (as any of their sources).
 	Feed string
+	// Feeds keeps items that any of these feeds carried.
+	Feeds []string
+	// Since keeps items published at or after it, when not zero.
+	Since time.Time
+	// Before keeps items older than the cursor (in the listing's order),
+	// when not zero: the next page after the item it was made from.
+	Before Cursor
+	// Filter, when not nil, keeps the items it returns true for; it sees
+	// an item before its topics and sources are loaded. Items are read a
+	// chunk at a time until Limit of them pass, so a selective filter costs
+	// a longer scan, never a longer answer.
+	Filter func(*Item) bool
 	// Limit caps the number of items; 0 means no limit.
 	Limit int
 }
@@ -151,6 +169,39 @@ type FetchState struct {
 	// Disabled is set when the feed is gone (HTTP 410); it is not polled on
 	// schedule again until a manual fetch succeeds.
 	Disabled bool
+}
+
+// Cursor is a position in the listing of items, newest first (by published
+// time, then by id): pages of an output continue before it.
+type Cursor struct {
+	Published time.Time
+	ID        int64
+}
+
+// CursorOf is the cursor just after it: the next page starts with the item
+// listed after it.
+func CursorOf(it Item) Cursor { return Cursor{Published: it.Published, ID: it.ID} }
+
+// IsZero reports whether c is the zero Cursor, which selects from the start.
+func (c Cursor) IsZero() bool { return c.ID == 0 && c.Published.IsZero() }
+
+// String formats c for URLs: unix nanoseconds and id, "1738756800000000000.42".
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.Published.UnixNano(), 10) + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseCursor parses the form String writes.
+func ParseCursor(s string) (Cursor, error) {
+	ns, id, ok := strings.Cut(s, ".")
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || i <= 0 {
+		return Cursor{}, fmt.Errorf("invalid cursor %q", s)
+	}
+	return Cursor{Published: time.Unix(0, n).UTC(), ID: i}, nil
 }
 
 // FeedState is what feedmill knows about one configured feed between polls.

@@ -113,20 +113,43 @@ type Topic struct {
 	Match string `yaml:"match"`
 }
 
-// Output is one generated feed.
+// Output is one generated feed. Its filters combine with AND: an item is in
+// the output when it passes every filter that is set.
 type Output struct {
 	// Name identifies the output; it is served at /feeds/NAME.rss etc.
 	Name string `yaml:"name"`
 	// Title and Description describe the output in the generated feed.
 	Title       string `yaml:"title,omitempty"`
 	Description string `yaml:"description,omitempty"`
-	// Topics names the topics whose items the output carries; none means
-	// every item.
+	// Language is the output's language tag ("en"), written in the feeds.
+	Language string `yaml:"language,omitempty"`
+	// Topics keeps items with any of these topics; none means every item.
 	Topics []string `yaml:"topics,omitempty"`
+	// AllTopics keeps items with every one of these topics.
+	AllTopics []string `yaml:"all_topics,omitempty"`
+	// ExcludeTopics drops items with any of these topics.
+	ExcludeTopics []string `yaml:"exclude_topics,omitempty"`
+	// Feeds keeps items that any of these feeds carried.
+	Feeds []string `yaml:"feeds,omitempty"`
+	// Query keeps items matching this query of the topic language,
+	// evaluated against the stored items when the output is rendered, so
+	// it applies to items stored before it was written too.
+	Query string `yaml:"query,omitempty"`
 	// Limit is the number of most recent items the output holds, 1 to
-	// MaxOutputLimit; DefaultOutputLimit when not set.
+	// MaxOutputLimit; DefaultOutputLimit when not set. Older items are on
+	// the output's next pages.
 	Limit int `yaml:"limit"`
+	// MaxAge keeps only items published within it, when set.
+	MaxAge Duration `yaml:"max_age,omitempty"`
+	// Token makes the output private: it is served only to URLs carrying
+	// ?key=TOKEN. TokenEnv names an environment variable holding it
+	// instead, so the token need not be in the file; ApplyEnv reads it.
+	Token    string `yaml:"token,omitempty"`
+	TokenEnv string `yaml:"token_env,omitempty"`
 }
+
+// MinTokenLength is the shortest token accepted for a private output.
+const MinTokenLength = 16
 
 // Default returns the configuration used for everything a file leaves out.
 func Default() *Config {
@@ -218,11 +241,25 @@ func (c *Config) Validate() error {
 // ApplyEnv overrides settings from the environment, read through getenv so
 // that tests need not touch the process environment. FEEDMILL_DATABASE_URL,
 // when set, replaces Database as is: it is not resolved against the
-// configuration file's directory.
-func (c *Config) ApplyEnv(getenv func(string) string) {
+// configuration file's directory. Outputs with a token_env get their token;
+// a variable unset, empty or too short is an error naming the output.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
 	if v := getenv("FEEDMILL_DATABASE_URL"); v != "" {
 		c.Database = v
 	}
+	var errs []*Error
+	for i := range c.Outputs {
+		o := &c.Outputs[i]
+		if o.TokenEnv == "" {
+			continue
+		}
+		o.Token = getenv(o.TokenEnv)
+		if msg := tokenProblem(o.Token); msg != "" {
+			errs = append(errs, &Error{Key: fmt.Sprintf("outputs[%d].token_env", i),
+				Msg: fmt.Sprintf("environment variable %s: %s", o.TokenEnv, msg)})
+		}
+	}
+	return join(errs)
 }
 
 // FeedSchedule returns the schedule that applies to f.

@@ -47,6 +47,10 @@ func TestParseGood(t *testing.T) {
 				c.Outputs = []Output{
 					{Name: "go-news", Title: "Go news", Description: "Everything about Go", Topics: []string{"go"}, Limit: 1000},
 					{Name: "everything", Limit: DefaultOutputLimit},
+					{Name: "curated", Language: "en", Topics: []string{"go", "sqlite"}, AllTopics: []string{"go"},
+						Feeds: []string{"hn", "lwn.net"}, Query: "release* NOT topic:sqlite", Limit: 20,
+						MaxAge: Duration(72 * time.Hour), Token: "0123456789abcdef0123"},
+					{Name: "private-env", TokenEnv: "FEEDMILL_PRIVATE_TOKEN", Limit: DefaultOutputLimit},
 				}
 			},
 		},
@@ -203,6 +207,22 @@ func TestParseBad(t *testing.T) {
 			file: "syntax_tab.bad.yaml",
 			want: []string{
 				`2: invalid YAML: found character that cannot start any token (YAML does not allow tabs for indentation)`,
+			},
+		},
+		{
+			file: "outputs.bad.yaml",
+			want: []string{
+				`12:25: outputs[0].all_topics[1]: unknown topic "piece"`,
+				`13:22: outputs[0].exclude_topics[0]: topic "war" is also in topics: no item could be in this output`,
+				`14:18: outputs[0].feeds[1]: unknown feed "bcc" (did you mean "bbc"?)`,
+				`14:23: outputs[0].feeds[2]: feed "bbc" is listed twice`,
+				`15:21: outputs[0].query: expected a term after OR (at character 10 of the query)`,
+				`16:14: outputs[0].max_age: must be positive, got 0s (leave it out to keep items of any age)`,
+				"17:12: outputs[0].token: a token must have at least 16 characters (for example from `openssl rand -hex 16`)",
+				`18:15: outputs[0].language: "english!" is not a language tag such as "en" or "pt-BR"`,
+				`20:12: outputs[1].query: unknown topic "nope" (at character 1 of the query)`,
+				`22:16: outputs[1].token_env: set token or token_env, not both`,
+				`24:16: outputs[2].token_env: "1BAD" is not an environment variable name`,
 			},
 		},
 		{
@@ -655,5 +675,33 @@ func TestParseAliasBomb(t *testing.T) {
 	_, err := Parse(strings.NewReader(b.String()), "bomb.yaml")
 	if err == nil || !strings.Contains(err.Error(), "bomb.yaml:3:") || !strings.Contains(err.Error(), "more than 200000 values") {
 		t.Errorf("Parse of an alias bomb = %v", err)
+	}
+}
+
+// TestApplyEnvToken: token_env fills the token, and an unset or weak
+// variable is an error naming the output.
+func TestApplyEnvToken(t *testing.T) {
+	tests := []struct {
+		value, wantErr string
+	}{
+		{"0123456789abcdef", ""},
+		{"", "outputs[0].token_env: environment variable T: a token must have at least 16 characters"},
+		{"0123456789 abcdef", "outputs[0].token_env: environment variable T: a token must be printable ASCII without spaces"},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.Outputs = []Output{{Name: "p", TokenEnv: "T", Limit: 1}}
+		err := c.ApplyEnv(func(k string) string { return map[string]string{"T": tt.value}[k] })
+		switch {
+		case tt.wantErr == "" && (err != nil || c.Outputs[0].Token != tt.value):
+			t.Errorf("%q: token %q, err %v", tt.value, c.Outputs[0].Token, err)
+		case tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)):
+			t.Errorf("%q: err %v, want %s", tt.value, err, tt.wantErr)
+		}
+		if tt.wantErr == "" {
+			if err := c.Validate(); err != nil {
+				t.Errorf("Validate after ApplyEnv: %v", err)
+			}
+		}
 	}
 }

@@ -83,7 +83,7 @@ func (v *validator) validate(c *Config) {
 	}
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
-	v.outputs(c.Outputs, defined)
+	v.outputs(c.Outputs, c, defined)
 }
 
 func (v *validator) feeds(feeds []Feed) {
@@ -187,29 +187,135 @@ func (v *validator) compileErrors(err error, ts []Topic, index map[string]int) {
 	}
 }
 
-func (v *validator) outputs(outs []Output, defined map[string]bool) {
+func (v *validator) outputs(outs []Output, c *Config, defined map[string]bool) {
 	v.uniqueNames("outputs", "output", len(outs), func(i int) string { return outs[i].Name })
-	var known []string
+	var known, feedNames []string
 	for name := range defined {
 		known = append(known, name)
 	}
+	feeds := map[string]bool{}
+	for _, f := range c.Feeds {
+		feeds[f.Name] = true
+		feedNames = append(feedNames, f.Name)
+	}
 	for i, o := range outs {
 		p := fmt.Sprintf("outputs[%d]", i)
-		seen := map[string]bool{}
-		for j, t := range o.Topics {
-			tp := fmt.Sprintf("%s.topics[%d]", p, j)
-			switch {
-			case !defined[t]:
-				v.errorf(tp, "unknown topic %q%s", t, suggestion(t, known))
-			case seen[t]:
-				v.errorf(tp, "topic %q is listed twice", t)
+		included := map[string]string{}
+		for _, key := range []string{"topics", "all_topics", "exclude_topics"} {
+			list := map[string][]string{"topics": o.Topics, "all_topics": o.AllTopics, "exclude_topics": o.ExcludeTopics}[key]
+			seen := map[string]bool{}
+			for j, t := range list {
+				tp := fmt.Sprintf("%s.%s[%d]", p, key, j)
+				switch {
+				case !defined[t]:
+					v.errorf(tp, "unknown topic %q%s", t, suggestion(t, known))
+				case seen[t]:
+					v.errorf(tp, "topic %q is listed twice", t)
+				case key == "exclude_topics" && included[t] != "":
+					v.errorf(tp, "topic %q is also in %s: no item could be in this output", t, included[t])
+				}
+				seen[t] = true
+				if key != "exclude_topics" {
+					included[t] = key
+				}
 			}
-			seen[t] = true
+		}
+		seen := map[string]bool{}
+		for j, f := range o.Feeds {
+			fp := fmt.Sprintf("%s.feeds[%d]", p, j)
+			switch {
+			case !feeds[f]:
+				v.errorf(fp, "unknown feed %q%s", f, suggestion(f, feedNames))
+			case seen[f]:
+				v.errorf(fp, "feed %q is listed twice", f)
+			}
+			seen[f] = true
+		}
+		if o.Query != "" {
+			v.outputQuery(p+".query", o.Query, c.Topics)
 		}
 		if o.Limit < 1 || o.Limit > MaxOutputLimit {
 			v.errorf(p+".limit", "must be between 1 and %d, got %d", MaxOutputLimit, o.Limit)
 		}
+		if o.MaxAge < 0 || (o.MaxAge == 0 && v.set(p+".max_age")) {
+			v.errorf(p+".max_age", "must be positive, got %s (leave it out to keep items of any age)", o.MaxAge)
+		}
+		switch {
+		case o.TokenEnv != "" && v.set(p+".token"):
+			v.errorf(p+".token_env", "set token or token_env, not both")
+		case o.Token != "" || v.set(p+".token"):
+			if msg := tokenProblem(o.Token); msg != "" {
+				v.errorf(p+".token", "%s", msg)
+			}
+		case o.TokenEnv != "" && !envNameRE.MatchString(o.TokenEnv):
+			v.errorf(p+".token_env", "%q is not an environment variable name", o.TokenEnv)
+		}
+		if o.Language != "" && !langRE.MatchString(o.Language) {
+			v.errorf(p+".language", "%q is not a language tag such as \"en\" or \"pt-BR\"", o.Language)
+		}
 	}
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	langRE    = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+)
+
+// tokenProblem says what is wrong with a private output's token, "" if
+// nothing: it must be long enough not to be guessed and fit in a URL as is.
+func tokenProblem(t string) string {
+	switch {
+	case len(t) < MinTokenLength:
+		return fmt.Sprintf("a token must have at least %d characters (for example from `openssl rand -hex 16`)", MinTokenLength)
+	case strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
+		return "a token must be printable ASCII without spaces"
+	}
+	return ""
+}
+
+// OutputTopic is the name an output's query has in the topic Set compiled
+// for it; it cannot clash with a topic, whose names have no colon.
+func OutputTopic(output string) string { return "output:" + output }
+
+// OutputQuerySet compiles an output's query together with the topics it may
+// refer to with topic:NAME; the query matches when OutputTopic(name) does.
+func OutputQuerySet(name, query string, ts []Topic) (*topics.Set, error) {
+	defs := []topics.Def{{Name: OutputTopic(name), Match: query}}
+	if strings.Contains(query, "topic:") {
+		for _, t := range ts {
+			defs = append(defs, topics.Def{Name: t.Name, Match: t.Match})
+		}
+	}
+	return topics.Compile(defs)
+}
+
+// outputQuery checks an output's query, placing each problem on its column.
+func (v *validator) outputQuery(path, query string, ts []Topic) {
+	_, err := OutputQuerySet("q", query, ts)
+	if err == nil {
+		return
+	}
+	for _, err := range unjoinErr(err) {
+		se, ok := errors.AsType[*topics.SyntaxError](err)
+		if !ok || se.Topic != OutputTopic("q") {
+			continue // a problem in a topic, reported with the topic
+		}
+		v.errorf(path, "%s (at character %d of the query)", se.Msg, se.Pos)
+		if v.pos == nil || v.pos.isBad(path) {
+			continue
+		}
+		e := v.errs[len(v.errs)-1]
+		if n := v.pos.nodes[path]; n != nil {
+			e.Line, e.Column = queryPosition(v.pos.lines, resolve(n), query, se.Pos)
+		}
+	}
+}
+
+func unjoinErr(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // uniqueNames checks the name of each of n elements of the list at path and

@@ -8,9 +8,9 @@ package feedgen
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -44,14 +44,26 @@ func (f Format) ContentType() string {
 	return "application/octet-stream"
 }
 
-// Output describes one output feed.
+// Output describes one output feed, or one page of it.
 type Output struct {
 	// Name is the output's name; its documents live at /feeds/NAME.EXT.
 	Name        string
 	Title       string
 	Description string
+	// Language, when set, is the output's language (an RFC 5646 tag such as
+	// "en"): RSS <language> and Atom xml:lang.
+	Language string
 	// BaseURL is the public root of the server, without a trailing slash.
 	BaseURL string
+	// Key is the token of a private output; its URLs carry it as ?key=, since
+	// feed readers cannot send headers.
+	Key string
+	// Before is the cursor of the page rendered ("" for the newest page), so
+	// the page's self link names the page itself.
+	Before string
+	// Next is the cursor of the next, older page; "" when there is none.
+	// Atom and RSS link it as rel="next" (RFC 5005 paged feeds).
+	Next string
 	// Sources names the input feeds for the "source" of each entry.
 	Sources map[string]SourceFeed
 }
@@ -62,9 +74,42 @@ type SourceFeed struct {
 	URL   string
 }
 
-// URL is the address of the output in format f.
+// URL is the address of the output's newest page in format f, with the
+// output's key when it is private.
 func (o Output) URL(f Format) string {
+	return o.pageURL(f, "")
+}
+
+// PublicURL is the address of the output in format f without its key.
+func (o Output) PublicURL(f Format) string {
 	return o.BaseURL + "/feeds/" + o.Name + "." + string(f)
+}
+
+// pageURL is the address of the page that starts before cursor.
+func (o Output) pageURL(f Format, cursor string) string {
+	q := url.Values{}
+	if o.Key != "" {
+		q.Set("key", o.Key)
+	}
+	if cursor != "" {
+		q.Set("before", cursor)
+	}
+	u := o.PublicURL(f)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// selfURL is the address of the page being rendered.
+func (o Output) selfURL(f Format) string { return o.pageURL(f, o.Before) }
+
+// nextURL is the address of the next page, "" when there is none.
+func (o Output) nextURL(f Format) string {
+	if o.Next == "" {
+		return ""
+	}
+	return o.pageURL(f, o.Next)
 }
 
 // ItemID is an entry's id: derived from the stored item's id, which never
@@ -101,7 +146,7 @@ func build(o Output, items []feedmill.Item) *feeds.Feed {
 		Title:       title,
 		Link:        &feeds.Link{Href: o.BaseURL + "/"},
 		Description: desc,
-		Id:          o.URL(Atom),
+		Id:          o.PublicURL(Atom),
 		Updated:     lastChange(items),
 	}
 	for _, it := range items {
@@ -164,123 +209,6 @@ func source(o Output, it feedmill.Item) SourceFeed {
 	return s
 }
 
-const atomNS = "http://www.w3.org/2005/Atom"
-
-type atomCategory struct {
-	Term string `xml:"term,attr"`
-}
-
-type atomSource struct {
-	ID    string          `xml:"id,omitempty"`
-	Title string          `xml:"title"`
-	Link  *feeds.AtomLink `xml:"link,omitempty"`
-}
-
-type atomEntry struct {
-	*feeds.AtomEntry
-	Categories []atomCategory `xml:"category"`
-	Source     *atomSource    `xml:"source,omitempty"`
-	Published  string         `xml:"published,omitempty"`
-}
-
-type atomFeed struct {
-	*feeds.AtomFeed
-	Links   []feeds.AtomLink `xml:"link"`
-	Entries []*atomEntry     `xml:"entry"`
-}
-
-func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error) {
-	af := (&feeds.Atom{Feed: feed}).AtomFeed()
-	af.Link = nil
-	af.Id = feed.Id
-	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: "feedmill"}}
-	out := atomFeed{AtomFeed: af, Links: []feeds.AtomLink{
-		{Href: o.URL(Atom), Rel: "self", Type: "application/atom+xml"},
-		{Href: feed.Link.Href, Rel: "alternate", Type: "text/html"},
-	}}
-	for i, e := range af.Entries {
-		it := items[i]
-		if it.Link == "" {
-			e.Links = nil
-		}
-		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
-		for _, t := range it.Topics {
-			ae.Categories = append(ae.Categories, atomCategory{Term: t})
-		}
-		if s := source(o, it); s.URL != "" {
-			ae.Source = &atomSource{ID: s.URL, Title: s.Title, Link: &feeds.AtomLink{Href: s.URL, Rel: "self"}}
-		} else {
-			ae.Source = &atomSource{Title: s.Title}
-		}
-		out.Entries = append(out.Entries, ae)
-	}
-	af.Entries = nil
-	return marshalXML(out)
-}
-
-type rssGUID struct {
-	ID          string `xml:",chardata"`
-	IsPermaLink string `xml:"isPermaLink,attr"`
-}
-
-type rssSource struct {
-	URL   string `xml:"url,attr"`
-	Title string `xml:",chardata"`
-}
-
-type rssItem struct {
-	*feeds.RssItem
-	GUID       *rssGUID   `xml:"guid"`
-	Categories []string   `xml:"category"`
-	Source     *rssSource `xml:"source,omitempty"`
-	Creator    string     `xml:"dc:creator,omitempty"`
-}
-
-type rssAtomLink struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
-}
-
-type rssChannel struct {
-	*feeds.RssFeed
-	AtomLink rssAtomLink `xml:"atom:link"`
-	Items    []*rssItem  `xml:"item"`
-}
-
-type rssDoc struct {
-	XMLName xml.Name    `xml:"rss"`
-	Version string      `xml:"version,attr"`
-	Content string      `xml:"xmlns:content,attr"`
-	Atom    string      `xml:"xmlns:atom,attr"`
-	DC      string      `xml:"xmlns:dc,attr"`
-	Channel *rssChannel `xml:"channel"`
-}
-
-func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error) {
-	rf := (&feeds.Rss{Feed: feed}).RssFeed()
-	rf.Generator = "feedmill " + feedmill.Version
-	ch := &rssChannel{RssFeed: rf, AtomLink: rssAtomLink{Href: o.URL(RSS), Rel: "self", Type: "application/rss+xml"}}
-	for i, ri := range rf.Items {
-		it := items[i]
-		// RSS <author> must be an e-mail address; names go in dc:creator.
-		ri.Author = ""
-		ri.Guid = nil
-		// The full content is in content:encoded; description carries it too
-		// for readers that only look there.
-		ri.Description = it.Content
-		item := &rssItem{RssItem: ri, GUID: &rssGUID{ID: ItemID(it), IsPermaLink: "false"}, Creator: author(o, it)}
-		item.Categories = it.Topics
-		if s := source(o, it); s.URL != "" {
-			item.Source = &rssSource{URL: s.URL, Title: s.Title}
-		}
-		ch.Items = append(ch.Items, item)
-	}
-	rf.Items = nil
-	return marshalXML(rssDoc{Version: "2.0", Content: "http://purl.org/rss/1.0/modules/content/",
-		Atom: atomNS, DC: "http://purl.org/dc/elements/1.1/", Channel: ch})
-}
-
 func marshalXML(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -290,30 +218,5 @@ func marshalXML(v any) ([]byte, error) {
 		return nil, fmt.Errorf("feedgen: %w", err)
 	}
 	buf.WriteByte('\n')
-	return buf.Bytes(), nil
-}
-
-func renderJSON(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error) {
-	jf := (&feeds.JSON{Feed: feed}).JSONFeed()
-	jf.Version = "https://jsonfeed.org/version/1.1"
-	jf.FeedUrl = o.URL(JSON)
-	for i, ji := range jf.Items {
-		it := items[i]
-		ji.Tags = it.Topics
-		ji.Summary = ""
-		ji.ExternalUrl = ""
-		// JSON Feed 1.1 deprecates the single author.
-		ji.Author = nil
-		if it.Published.IsZero() {
-			ji.PublishedDate = nil
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(jf); err != nil {
-		return nil, fmt.Errorf("feedgen: %w", err)
-	}
 	return buf.Bytes(), nil
 }

@@ -1,18 +1,19 @@
 // Package server is feedmill's HTTP face: the output feeds readers
-// subscribe to, a health check, and an index page listing the outputs.
+// subscribe to, an OPML list of them, a health check, and an index page.
 // Every route is read-only.
+//
+// Outputs are served like static files: each document is rendered and
+// gzipped once per change of the stored items, and a request costs a check
+// of its validators and one write of cached bytes.
 package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto/subtle"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -29,12 +30,16 @@ type Store interface {
 
 // Output is one configured output feed.
 type Output struct {
+	// Output names and describes the feed; a Key makes it private.
 	feedgen.Output
-	// Topics selects the items: any of these topics; none means all items.
-	Topics []string
-	// Limit is the number of newest items the output holds.
-	Limit int
+	// Select chooses its items; Select.Limit is the size of a page.
+	Select feedmill.ItemQuery
+	// MaxAge, when positive, keeps only items published within it.
+	MaxAge time.Duration
 }
+
+// Private reports whether the output needs its key in the URL.
+func (o Output) Private() bool { return o.Key != "" }
 
 // Config is what the server serves.
 type Config struct {
@@ -43,18 +48,25 @@ type Config struct {
 	Sources map[string]feedgen.SourceFeed
 	// MaxAge is how long readers may cache an output (the poll interval).
 	MaxAge time.Duration
-	Log    *slog.Logger
+	// Recheck is how long a read of the items version is trusted;
+	// DefaultRecheck when zero, a read per request when negative.
+	Recheck time.Duration
+	Log     *slog.Logger
 }
 
 // Server serves outputs from a Store. It is an http.Handler.
 type Server struct {
-	store Store
-	cfg   Config
-	mux   *http.ServeMux
-	log   *slog.Logger
-
-	mu    sync.Mutex
-	cache map[cacheKey]*rendered
+	store   Store
+	cfg     Config
+	mux     *http.ServeMux
+	log     *slog.Logger
+	now     func() time.Time
+	outputs map[string]*Output
+	// cache is filled in New and only read after, so it needs no lock.
+	cache map[cacheKey]*entry
+	ver   versionCache
+	// cacheControl is the Cache-Control of public and private outputs.
+	cacheControl, cacheControlPrivate []string
 }
 
 type cacheKey struct {
@@ -62,135 +74,131 @@ type cacheKey struct {
 	format feedgen.Format
 }
 
-// rendered is one output document as served, with its validators.
-type rendered struct {
-	version int64
-	body    []byte
-	etag    string
-	modTime time.Time
-}
-
 // New returns a Server for the outputs in cfg.
 func New(store Store, cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	for i := range cfg.Outputs {
-		cfg.Outputs[i].Sources = cfg.Sources
+	if cfg.Recheck == 0 {
+		cfg.Recheck = DefaultRecheck
 	}
-	s := &Server{store: store, cfg: cfg, log: cfg.Log, cache: map[cacheKey]*rendered{}}
+	s := &Server{store: store, cfg: cfg, log: cfg.Log, now: time.Now,
+		outputs: map[string]*Output{}, cache: map[cacheKey]*entry{}}
+	for i := range cfg.Outputs {
+		o := &cfg.Outputs[i]
+		o.Sources = cfg.Sources
+		s.outputs[o.Name] = o
+		for _, f := range feedgen.Formats {
+			s.cache[cacheKey{o.Name, f}] = &entry{}
+		}
+	}
+	maxAge := fmt.Sprintf("max-age=%d", int(cfg.MaxAge.Seconds()))
+	s.cacheControl, s.cacheControlPrivate = []string{"public, " + maxAge}, []string{"private, " + maxAge}
 	s.routes()
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// routes lists every endpoint. GET patterns answer HEAD too.
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /feeds/{file}", s.handleOutput)
+	s.mux.HandleFunc("GET /opml", s.handleOPML)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 }
 
-func (s *Server) output(name string) (Output, bool) {
-	for _, o := range s.cfg.Outputs {
-		if o.Name == name {
-			return o, true
-		}
-	}
-	return Output{}, false
-}
+var (
+	varyAE     = []string{"Accept-Encoding"}
+	encodingGz = []string{"gzip"}
+)
 
 func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	dot := strings.LastIndexByte(file, '.')
-	if dot < 0 {
+	ok := dot > 0
+	name, ext := file, ""
+	if ok {
+		name, ext = file[:dot], file[dot+1:]
+	}
+	o := s.outputs[name]
+	format := feedgen.Format(ext)
+	if !ok || o == nil || (format != feedgen.RSS && format != feedgen.Atom && format != feedgen.JSON) {
 		http.NotFound(w, r)
 		return
 	}
-	name, format := file[:dot], feedgen.Format(file[dot+1:])
-	o, ok := s.output(name)
-	if !ok || (format != feedgen.RSS && format != feedgen.Atom && format != feedgen.JSON) {
+	var before feedmill.Cursor
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		// A private output does not exist for whoever lacks its key.
+		if o.Private() && subtle.ConstantTimeCompare([]byte(q.Get("key")), []byte(o.Key)) != 1 {
+			http.NotFound(w, r)
+			return
+		}
+		if b := q.Get("before"); b != "" {
+			c, err := feedmill.ParseCursor(b)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			before = c
+		}
+	} else if o.Private() {
 		http.NotFound(w, r)
 		return
 	}
-	doc, err := s.render(r.Context(), o, format)
+	var doc *rendered
+	var err error
+	if before.IsZero() {
+		doc, err = s.document(r.Context(), o, format)
+	} else {
+		// Older pages are rare (a reader catching up): rendered on demand.
+		doc, err = s.build(r.Context(), o, format, before, 0)
+	}
 	if err != nil {
 		s.log.Error("render output", "output", name, "format", format, "err", err)
 		http.Error(w, "output unavailable, see the server log", http.StatusServiceUnavailable)
 		return
 	}
+	s.serve(w, r, o, doc)
+}
+
+// serve answers with doc, or 304/412 when the request's validators say so.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *rendered) {
 	h := w.Header()
-	h.Set("Content-Type", format.ContentType())
-	h.Set("ETag", doc.etag)
-	if s.cfg.MaxAge > 0 {
-		h.Set("Cache-Control", fmt.Sprintf("max-age=%d", int(s.cfg.MaxAge.Seconds())))
+	gz := acceptsGzip(r.Header["Accept-Encoding"])
+	etag, alt, tagHeader := doc.etag, doc.etagGz, doc.hETag
+	if gz {
+		etag, alt, tagHeader = doc.etagGz, doc.etag, doc.hETagGz
 	}
-	http.ServeContent(w, r, "", doc.modTime, strings.NewReader(string(doc.body)))
-}
-
-// render returns the output document, rebuilding it only when the items
-// changed since it was last built (by this or any other process).
-func (s *Server) render(ctx context.Context, o Output, f feedgen.Format) (*rendered, error) {
-	version, err := s.store.ItemsVersion(ctx)
-	if err != nil {
-		return nil, err
+	h["Vary"] = varyAE
+	h["Etag"] = tagHeader
+	if doc.hLastMod != nil {
+		h["Last-Modified"] = doc.hLastMod
 	}
-	key := cacheKey{o.Name, f}
-	s.mu.Lock()
-	doc := s.cache[key]
-	s.mu.Unlock()
-	if doc != nil && doc.version == version {
-		return doc, nil
+	if o.Private() {
+		h["Cache-Control"] = s.cacheControlPrivate
+	} else {
+		h["Cache-Control"] = s.cacheControl
 	}
-	items, err := s.store.Items(ctx, feedmill.ItemQuery{Topics: o.Topics, Limit: o.Limit})
-	if err != nil {
-		return nil, err
+	if status := precondition(r, etag, alt, doc.modTime); status != 0 {
+		w.WriteHeader(status)
+		return
 	}
-	out, err := s.withFeedTitles(ctx, o.Output)
-	if err != nil {
-		return nil, err
+	h["Content-Type"] = doc.hType
+	body := doc.body
+	if gz {
+		h["Content-Encoding"] = encodingGz
+		h["Content-Length"] = doc.hLenGz
+		body = doc.gz
+	} else {
+		h["Content-Length"] = doc.hLen
 	}
-	body, err := feedgen.Render(out, items, f)
-	if err != nil {
-		return nil, err
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
 	}
-	sum := sha256.Sum256(body)
-	doc = &rendered{version: version, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
-	for _, it := range items {
-		if t := it.Published; t.After(doc.modTime) {
-			doc.modTime = t
-		}
-		if t := it.Updated; t.After(doc.modTime) {
-			doc.modTime = t
-		}
-	}
-	s.mu.Lock()
-	s.cache[key] = doc
-	s.mu.Unlock()
-	return doc, nil
-}
-
-// withFeedTitles fills in the titles that feeds give themselves where the
-// configuration gave none, so entries name their source properly.
-func (s *Server) withFeedTitles(ctx context.Context, o feedgen.Output) (feedgen.Output, error) {
-	feeds, err := s.store.Feeds(ctx)
-	if err != nil {
-		return o, err
-	}
-	sources := make(map[string]feedgen.SourceFeed, len(feeds))
-	for _, f := range feeds {
-		src, configured := o.Sources[f.Name]
-		if src.Title == "" {
-			src.Title = f.Title
-		}
-		if !configured && (strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://")) {
-			src.URL = f.URL
-		}
-		sources[f.Name] = src
-	}
-	o.Sources = sources
-	return o, nil
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -202,35 +210,4 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
-}
-
-var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>feedmill</title></head>
-<body><h1>feedmill</h1>
-<h2>Outputs</h2>
-<ul>{{range .Outputs}}<li>{{.Title}} ({{.Name}}):
-<a href="{{.URL "rss"}}">RSS</a> · <a href="{{.URL "atom"}}">Atom</a> · <a href="{{.URL "json"}}">JSON Feed</a></li>
-{{else}}<li>No outputs configured.</li>{{end}}</ul>
-<h2>Feeds</h2>
-<ul>{{range .Feeds}}<li>{{.Name}}: {{if .Status}}{{.Status}}{{else}}not fetched yet{{end}}, {{.Items}} items{{if .LastError}} — {{.LastError}}{{end}}</li>
-{{else}}<li>No feed fetched yet.</li>{{end}}</ul>
-</body></html>
-`))
-
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	feeds, err := s.store.Feeds(r.Context())
-	if err != nil {
-		s.log.Error("index", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	data := struct {
-		Outputs []Output
-		Feeds   []feedmill.FeedState
-	}{s.cfg.Outputs, feeds}
-	if err := indexTmpl.Execute(w, data); err != nil {
-		s.log.Error("index", "err", err)
-	}
 }

@@ -28,11 +28,13 @@ func setup(t *testing.T) (*storage.DB, *httptest.Server) {
 	add(t, db, "guid:2", "https://example.org/2", "Second story", "peace")
 	srv := httptest.NewServer(New(db, Config{
 		Outputs: []Output{
-			{Output: feedgen.Output{Name: "war", Title: "War", BaseURL: "http://feeds.example"}, Topics: []string{"war"}, Limit: 10},
-			{Output: feedgen.Output{Name: "all", Title: "All", BaseURL: "http://feeds.example"}, Limit: 10},
+			{Output: feedgen.Output{Name: "war", Title: "War", BaseURL: "http://feeds.example"}, Select: feedmill.ItemQuery{Topics: []string{"war"}, Limit: 10}},
+			{Output: feedgen.Output{Name: "all", Title: "All", BaseURL: "http://feeds.example"}, Select: feedmill.ItemQuery{Limit: 10}},
+			{Output: feedgen.Output{Name: "secret", Title: "Secret", BaseURL: "http://feeds.example", Key: "k3y"}, Select: feedmill.ItemQuery{Limit: 1}},
 		},
 		Sources: map[string]feedgen.SourceFeed{"src": {Title: "Source", URL: "https://source.example/rss"}},
 		MaxAge:  15 * time.Minute,
+		Recheck: -1, // every request reads the version: no waiting in tests
 	}))
 	t.Cleanup(srv.Close)
 	return db, srv
@@ -82,7 +84,7 @@ func TestOutputs(t *testing.T) {
 		if got := resp.Header.Get("Content-Type"); got != tt.contentType {
 			t.Errorf("GET %s: Content-Type %q, want %q", tt.path, got, tt.contentType)
 		}
-		if got := resp.Header.Get("Cache-Control"); got != "max-age=900" {
+		if got := resp.Header.Get("Cache-Control"); got != "public, max-age=900" {
 			t.Errorf("GET %s: Cache-Control %q", tt.path, got)
 		}
 		feed, err := gofeed.NewParser().Parse(strings.NewReader(body))
@@ -97,7 +99,8 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("GET %s: titles %q, want %q", tt.path, titles, tt.titles)
 		}
 	}
-	for _, path := range []string{"/feeds/nope.rss", "/feeds/war.xml", "/feeds/war", "/nothing"} {
+	for _, path := range []string{"/feeds/nope.rss", "/feeds/war.xml", "/feeds/war", "/nothing",
+		"/feeds/secret.atom", "/feeds/secret.atom?key=k3", "/feeds/secret.atom?key=k3yy", "/feeds/secret.rss?x=1"} {
 		if resp, _ := get(t, srv.URL+path); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}

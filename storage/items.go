@@ -11,62 +11,44 @@ import (
 )
 
 // Items returns the items q selects, newest first (by published time, then
-// by id), each with its topics and sources.
+// by id), each with its topics and sources. All of it is read in one
+// snapshot, so a concurrent ingest shows entirely or not at all.
 func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item, error) {
-	var where []string
-	var args []any
-	if len(q.Topics) > 0 {
-		where = append(where, `i.id IN (SELECT item_id FROM item_topics WHERE topic IN (`+placeholders(len(q.Topics))+`))`)
-		for _, t := range q.Topics {
-			args = append(args, t)
-		}
-	}
-	if q.Feed != "" {
-		where = append(where, `i.id IN (SELECT s.item_id FROM sources s JOIN feeds f ON f.id = s.feed_id WHERE f.name = ?)`)
-		args = append(args, q.Feed)
-	}
-	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.author, i.categories, i.published, i.updated, i.first_seen
-		FROM items i JOIN feeds f ON f.id = i.feed_id`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY i.published DESC, i.id DESC"
-	if q.Limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, q.Limit)
-	}
-
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("storage: items: %w", err)
 	}
-	defer tx.Rollback() // one snapshot for items, sources and topics
+	defer tx.Rollback()
 
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: items: %w", err)
-	}
 	var items []feedmill.Item
 	index := map[int64]int{}
-	for rows.Next() {
-		var it feedmill.Item
-		var cats string
-		var published, updated, firstSeen int64
-		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.Author, &cats,
-			&published, &updated, &firstSeen); err != nil {
-			rows.Close()
+	before := q.Before
+	for {
+		// Without a filter one query answers; with one, chunks are read
+		// until enough items pass or the listing ends.
+		chunk := q.Limit
+		if q.Filter != nil {
+			chunk = max(2*(q.Limit-len(items)), 200)
+		}
+		query, args := selectItems(q, before, chunk)
+		got, err := scanItems(ctx, tx, query, args)
+		if err != nil {
 			return nil, fmt.Errorf("storage: items: %w", err)
 		}
-		if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: item %d categories: %w", it.ID, err)
+		for i := range got {
+			if q.Filter != nil && !q.Filter(&got[i]) {
+				continue
+			}
+			index[got[i].ID] = len(items)
+			items = append(items, got[i])
+			if q.Limit > 0 && len(items) == q.Limit {
+				break
+			}
 		}
-		it.Published, it.Updated, it.FirstSeen = fromNanos(published), fromNanos(updated), fromNanos(firstSeen)
-		index[it.ID] = len(items)
-		items = append(items, it)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("storage: items: %w", err)
+		if q.Filter == nil || len(got) < chunk || chunk == 0 || (q.Limit > 0 && len(items) == q.Limit) {
+			break
+		}
+		before = feedmill.CursorOf(got[len(got)-1])
 	}
 	if len(items) == 0 {
 		return items, nil
@@ -75,6 +57,31 @@ func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item,
 		return nil, fmt.Errorf("storage: items: %w", err)
 	}
 	return items, nil
+}
+
+// scanItems runs an item listing query.
+func scanItems(ctx context.Context, tx *sql.Tx, query string, args []any) ([]feedmill.Item, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []feedmill.Item
+	for rows.Next() {
+		var it feedmill.Item
+		var cats string
+		var published, updated, firstSeen int64
+		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.Author, &cats,
+			&published, &updated, &firstSeen); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {
+			return nil, fmt.Errorf("item %d categories: %w", it.ID, err)
+		}
+		it.Published, it.Updated, it.FirstSeen = fromNanos(published), fromNanos(updated), fromNanos(firstSeen)
+		items = append(items, it)
+	}
+	return items, rows.Err()
 }
 
 // loadDetails fills the sources and topics of items, a chunk of ids at a

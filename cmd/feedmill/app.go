@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/config"
 	"github.com/feedmill/feedmill/feedgen"
 	"github.com/feedmill/feedmill/fetcher"
@@ -49,7 +50,9 @@ func (e *env) loadConfig() (*config.Config, error) {
 		}
 		return nil, &configError{fmt.Errorf("feedmill: invalid configuration:\n%w", indent(err))}
 	}
-	cfg.ApplyEnv(e.getenv)
+	if err := cfg.ApplyEnv(e.getenv); err != nil {
+		return nil, &configError{fmt.Errorf("feedmill: invalid configuration in %s:\n%w", path, indent(err))}
+	}
 	return cfg, nil
 }
 
@@ -169,8 +172,9 @@ func compileTopics(cfg *config.Config) (*topics.Set, error) {
 }
 
 // serverConfig turns the config's outputs into the server's.
-func (a *app) serverConfig(log *slog.Logger) server.Config {
+func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 	sc := server.Config{Sources: map[string]feedgen.SourceFeed{}, Log: log}
+	tags := map[string][]string{}
 	for _, f := range a.cfg.Feeds {
 		src := feedgen.SourceFeed{Title: f.Title}
 		// Outputs name a source by its public URL; a local file has none.
@@ -178,15 +182,26 @@ func (a *app) serverConfig(log *slog.Logger) server.Config {
 			src.URL = f.URL
 		}
 		sc.Sources[f.Name] = src
+		tags[f.Name] = f.Tags
 	}
 	for _, o := range a.cfg.Outputs {
-		sc.Outputs = append(sc.Outputs, server.Output{
-			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description, BaseURL: a.cfg.BaseURL},
-			Topics: o.Topics,
-			Limit:  o.Limit,
-		})
+		so := server.Output{
+			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description,
+				Language: o.Language, BaseURL: a.cfg.BaseURL, Key: o.Token},
+			Select: feedmill.ItemQuery{Topics: o.Topics, AllTopics: o.AllTopics, ExcludeTopics: o.ExcludeTopics,
+				Feeds: o.Feeds, Limit: o.Limit},
+			MaxAge: time.Duration(o.MaxAge),
+		}
+		if o.Query != "" {
+			set, err := config.OutputQuerySet(o.Name, o.Query, a.cfg.Topics)
+			if err != nil {
+				return sc, &configError{fmt.Errorf("output %s: query: %w", o.Name, err)}
+			}
+			so.Select.Filter = server.QueryFilter(set, config.OutputTopic(o.Name), tags)
+		}
+		sc.Outputs = append(sc.Outputs, so)
 	}
-	return sc
+	return sc, nil
 }
 
 // selectFeeds returns the named feeds, or all when names is empty.

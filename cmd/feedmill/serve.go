@@ -35,11 +35,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer a.Close()
 
-	sc := a.serverConfig(log)
-	if s, err := poller.ParseSchedule(a.cfg.Schedule); err == nil {
-		now := time.Now()
-		sc.MaxAge = s.Next(now).Sub(now)
+	sc, err := a.serverConfig(log)
+	if err != nil {
+		return err
 	}
+	sc.MaxAge = scheduleInterval(a.cfg.Schedule)
 	srv := &http.Server{
 		Handler:           server.New(a.db, sc),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -94,4 +94,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	default:
 		return nil
 	}
+}
+
+// scheduleInterval is how long readers may cache an output: the time
+// between two polls of the global schedule (a fixed value, unlike the time
+// to the next poll, so responses do not vary with the clock).
+func scheduleInterval(schedule string) time.Duration {
+	s, err := poller.ParseSchedule(schedule)
+	if err != nil {
+		return 0
+	}
+	first := s.Next(time.Now())
+	return s.Next(first).Sub(first)
 }

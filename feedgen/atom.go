@@ -1,0 +1,71 @@
+package feedgen
+
+import (
+	"time"
+
+	"github.com/feedmill/feedmill"
+	"github.com/gorilla/feeds"
+)
+
+const atomNS = "http://www.w3.org/2005/Atom"
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+// atomSource is RFC 4287 4.2.11: the feed an entry was copied from.
+type atomSource struct {
+	Title string          `xml:"title"`
+	Link  *feeds.AtomLink `xml:"link,omitempty"`
+}
+
+type atomEntry struct {
+	*feeds.AtomEntry
+	Categories []atomCategory `xml:"category"`
+	Source     *atomSource    `xml:"source,omitempty"`
+	Published  string         `xml:"published,omitempty"`
+}
+
+type atomFeed struct {
+	*feeds.AtomFeed
+	Lang    string           `xml:"xml:lang,attr,omitempty"`
+	Links   []feeds.AtomLink `xml:"link"`
+	Entries []*atomEntry     `xml:"entry"`
+}
+
+func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error) {
+	af := (&feeds.Atom{Feed: feed}).AtomFeed()
+	af.Link = nil
+	af.Id = feed.Id
+	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: "feedmill"}}
+	out := atomFeed{AtomFeed: af, Lang: o.Language, Links: []feeds.AtomLink{
+		{Href: o.selfURL(Atom), Rel: "self", Type: "application/atom+xml"},
+		{Href: feed.Link.Href, Rel: "alternate", Type: "text/html"},
+	}}
+	if next := o.nextURL(Atom); next != "" {
+		out.Links = append(out.Links, feeds.AtomLink{Href: next, Rel: "next", Type: "application/atom+xml"})
+	}
+	for i, e := range af.Entries {
+		it := items[i]
+		e.Links = nil
+		if it.Link != "" {
+			e.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
+		}
+		// RFC 4287 4.1.1.1: an entry without an alternate link must have
+		// content; an empty one is valid and keeps readers' layouts simple.
+		e.Content = &feeds.AtomContent{Type: "html", Content: it.Content}
+		e.Summary = nil
+		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
+		for _, t := range it.Topics {
+			ae.Categories = append(ae.Categories, atomCategory{Term: t})
+		}
+		s := source(o, it)
+		ae.Source = &atomSource{Title: s.Title}
+		if s.URL != "" {
+			ae.Source.Link = &feeds.AtomLink{Href: s.URL, Rel: "self"}
+		}
+		out.Entries = append(out.Entries, ae)
+	}
+	af.Entries = nil
+	return marshalXML(out)
+}
