@@ -88,7 +88,7 @@ func TestFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := New(Options{Timeout: 500 * time.Millisecond, MaxBody: 1 << 20, FileRoot: dir})
+	f := New(Options{Timeout: 2 * time.Second, MaxBody: 1 << 20, FileRoot: dir})
 	tests := []struct {
 		path    string
 		items   int
@@ -103,7 +103,7 @@ func TestFetch(t *testing.T) {
 		{path: "/empty", wantErr: "not a feed: the document is empty", is: feedmill.ErrNotAFeed},
 		{path: "/broken", wantErr: "malformed feed"},
 		{path: "/missing", wantErr: "HTTP 404 Not Found"},
-		{path: "/slow", wantErr: "timed out after 500ms"},
+		{path: "/slow", wantErr: "timed out after 2s"},
 		{path: "/loop", wantErr: "redirect loop", is: ErrRedirectLoop},
 		{path: "/chain/0", wantErr: "more than 5 redirects", is: ErrTooManyRedirects},
 		{path: "file:local.xml", items: 2},
