@@ -98,6 +98,9 @@ type app struct {
 	db       *storage.DB
 	pipeline *poller.Pipeline
 	feeds    []poller.Feed
+	// tagger and fingerprint are the current topic rules, for retagging.
+	tagger      *poller.Tagger
+	fingerprint string
 }
 
 // openApp loads the config and builds the database and pipeline.
@@ -106,10 +109,11 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := compileTopics(cfg)
+	tagger, fingerprint, err := rules(cfg)
 	if err != nil {
-		return nil, &configError{err}
+		return nil, err
 	}
+	set := tagger.Set
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -127,7 +131,7 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 		})
 	}
 	defaultFetcher := newFetcher(config.Feed{})
-	a := &app{cfg: cfg, db: db}
+	a := &app{cfg: cfg, db: db, tagger: tagger, fingerprint: fingerprint}
 	a.pipeline = &poller.Pipeline{
 		Store:      db,
 		Fetcher:    defaultFetcher,
@@ -148,11 +152,31 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 func (a *app) Close() error { return a.db.Close() }
 
 func compileTopics(cfg *config.Config) (*topics.Set, error) {
+	return topics.Compile(topicDefs(cfg))
+}
+
+func topicDefs(cfg *config.Config) []topics.Def {
 	defs := make([]topics.Def, len(cfg.Topics))
 	for i, t := range cfg.Topics {
 		defs[i] = topics.Def{Name: t.Name, Match: t.Match}
 	}
-	return topics.Compile(defs)
+	return defs
+}
+
+// rules compiles the config's topics into a Tagger and fingerprints them.
+func rules(cfg *config.Config) (*poller.Tagger, string, error) {
+	defs := topicDefs(cfg)
+	set, err := topics.Compile(defs)
+	if err != nil {
+		return nil, "", &configError{err}
+	}
+	tags := map[string][]string{}
+	for _, f := range cfg.Feeds {
+		if len(f.Tags) > 0 {
+			tags[f.Name] = f.Tags
+		}
+	}
+	return &poller.Tagger{Set: set, Tags: tags}, poller.Fingerprint(defs, tags), nil
 }
 
 // serverConfig turns the config's outputs into the server's.

@@ -34,6 +34,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.retagIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 
 	sc := a.serverConfig(log)
 	if s, err := poller.ParseSchedule(a.cfg.Schedule); err == nil {
