@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -132,89 +133,162 @@ type scanned struct {
 }
 
 // scan reads the selected items a batch at a time, each batch in its own
-// read transaction so a long walk never pins an old snapshot.
+// read transaction so a long walk never pins an old snapshot. The next
+// batch is read while fn works on the current one, on a second goroutine:
+// reading and matching then take about as long as the slower of the two.
 func (db *DB) scan(ctx context.Context, opt ScanOptions, fn func([]scanned) error) error {
 	n := opt.BatchSize
 	if n <= 0 {
 		n = 1000
 	}
 	since := nanos(opt.Since)
-	var after int64
-	var batch []scanned
-	for {
-		var err error
-		batch, err = db.readBatch(ctx, batch[:0], after, since, n, opt.Topics)
-		if err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		after = batch[len(batch)-1].item.ID
-		if err := fn(batch); err != nil {
-			return err
-		}
-		if len(batch) < n {
-			return nil
-		}
+	type result struct {
+		batch []scanned
+		err   error
 	}
+	full := make(chan result, 1)
+	free := make(chan []scanned, 2)
+	free <- nil
+	free <- nil
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() {
+		defer close(full)
+		var after int64
+		for {
+			var buf []scanned
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return
+			}
+			batch, err := db.readBatch(ctx, buf[:0], after, since, n, opt.Topics)
+			select {
+			case full <- result{batch, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(batch) < n {
+				return
+			}
+			after = batch[len(batch)-1].item.ID
+		}
+	})
+	for r := range full {
+		if r.err != nil {
+			return r.err
+		}
+		if len(r.batch) == 0 {
+			return nil
+		}
+		if err := fn(r.batch); err != nil {
+			return err
+		}
+		free <- r.batch
+	}
+	return ctx.Err()
 }
 
-// tagKeyQuery reads one batch. The stored topics come as one string per
-// item, in the form appendTagKey writes, so comparing costs no decoding.
-const tagKeyQuery = `SELECT i.id, f.name, i.title, i.text, CASE WHEN i.text = '' THEN i.content ELSE '' END,
-	i.author, i.link, i.lang, i.categories, i.published,
-	coalesce((SELECT group_concat(t.topic || ' ' || t.hits, char(10) ORDER BY t.topic) FROM item_topics t WHERE t.item_id = i.id), '')
-	FROM items i JOIN feeds f ON f.id = i.feed_id
-	WHERE i.id > ? AND i.published >= ? ORDER BY i.id LIMIT ?`
+// batchQuery reads one batch of items. Feed names are looked up in Go and
+// the stored topics read by a second query over the batch's id range: both
+// cost less than a join and a subquery per row.
+const batchQuery = `SELECT id, feed_id, title, text, CASE WHEN text = '' THEN content ELSE '' END,
+	author, link, lang, categories, published
+	FROM items WHERE id > ? AND +published >= ? ORDER BY id LIMIT ?`
+
+// topicsQuery reads the stored topics of a range of items, in the order
+// appendTagKey writes them.
+const topicsQuery = `SELECT item_id, topic, hits FROM item_topics WHERE item_id > ? AND item_id <= ? ORDER BY item_id, topic`
 
 func (db *DB) readBatch(ctx context.Context, out []scanned, after, since int64, n int, scope []string) ([]scanned, error) {
-	rows, err := db.r.QueryContext(ctx, tagKeyQuery, after, since, n)
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer tx.Rollback() // one snapshot for items and their topics
+	feeds, err := feedNames(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, batchQuery, after, since, n)
+	if err != nil {
+		return nil, err
+	}
 	for rows.Next() {
-		var s scanned
+		out = append(out, scanned{})
+		s := &out[len(out)-1]
 		it := &s.item
 		var cats string
-		var published int64
-		if err := rows.Scan(&it.ID, &it.Feed, &it.Title, &it.Text, &it.Content, &it.Author, &it.Link, &it.Lang,
-			&cats, &published, &s.key); err != nil {
+		var feedID, published int64
+		if err := rows.Scan(&it.ID, &feedID, &it.Title, &it.Text, &it.Content, &it.Author, &it.Link, &it.Lang,
+			&cats, &published); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if cats != "[]" {
 			if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {
+				rows.Close()
 				return nil, fmt.Errorf("item %d categories: %w", it.ID, err)
 			}
 		}
+		it.Feed = feeds[feedID]
 		it.Published = fromNanos(published)
-		s.key, it.Topics = keyInScope(s.key, scope)
-		out = append(out, s)
+	}
+	if err := rows.Close(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows, err = tx.QueryContext(ctx, topicsQuery, after, out[len(out)-1].item.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	i := 0
+	var key []byte
+	for rows.Next() {
+		var id int64
+		var topic, hits string
+		if err := rows.Scan(&id, &topic, &hits); err != nil {
+			return nil, err
+		}
+		for i < len(out) && out[i].item.ID < id {
+			i++
+		}
+		// Items skipped by since have topics too; so may items stored
+		// after the batch was read.
+		if i == len(out) || out[i].item.ID != id || len(scope) > 0 && !slices.Contains(scope, topic) {
+			continue
+		}
+		s := &out[i]
+		key = key[:0]
+		if s.key != "" {
+			key = append(append(key, s.key...), '\n')
+		}
+		key = append(append(append(key, topic...), ' '), hits...)
+		s.key = string(key)
+		s.item.Topics = append(s.item.Topics, topic)
 	}
 	return out, rows.Err()
 }
 
-// keyInScope keeps the lines of a stored key whose topic is in scope (all
-// when scope is empty) and returns them with their topic names.
-func keyInScope(key string, scope []string) (string, []string) {
-	if key == "" {
-		return "", nil
+// feedNames maps feed ids to names.
+func feedNames(ctx context.Context, tx *sql.Tx) (map[int64]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM feeds`)
+	if err != nil {
+		return nil, err
 	}
-	lines := strings.Split(key, "\n")
-	kept := lines[:0]
-	var names []string
-	for _, l := range lines {
-		name, _, _ := strings.Cut(l, " ")
-		if len(scope) == 0 || slices.Contains(scope, name) {
-			kept = append(kept, l)
-			names = append(names, name)
+	defer rows.Close()
+	m := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
 		}
+		m[id] = name
 	}
-	if len(kept) == len(lines) {
-		return key, names
-	}
-	return strings.Join(kept, "\n"), names
+	return m, rows.Err()
 }
 
 // inScope keeps the matches of topics in scope (all when scope is empty).
