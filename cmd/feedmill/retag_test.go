@@ -89,7 +89,7 @@ func TestRetagAfterRuleChange(t *testing.T) {
 		{name: "diff with unchanged rules", args: []string{"topics", "diff"},
 			stdout: []string{"topic peace: +0 -0", "output peace: +0 -0", "2 items checked: retag would change the topics of 0"}},
 		{name: "diff of a changed rule saves nothing", peace: "markets OR ceasefire", args: []string{"topics", "diff"},
-			stdout: []string{"topic peace: +1 -1", "+", "Markets calm", "-", "Peace talks resume", "output peace: +1 -1", "topic wire: +0 -0"},
+			stdout:   []string{"topic peace: +1 -1", "+", "Markets calm", "-", "Peace talks resume", "output peace: +1 -1", "topic wire: +0 -0"},
 			noStdout: []string{"output all"},
 			want:     map[string][]string{"Peace talks resume": {"peace", "wire"}, "Markets calm": {"wire"}}},
 		{name: "fetch retags first when the rules changed", args: []string{"fetch", "good"}, stdout: []string{"2 already seen"},
