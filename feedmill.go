@@ -54,10 +54,33 @@ type Item struct {
 	// Hash fingerprints the raw item as fetched, so a poll that sees the same
 	// item unchanged can skip normalizing and writing it.
 	Hash string
+	// Text is the plain text of Content that topics are matched on.
+	Text string
+	// Lang is the language the feed document declared, as given ("" when
+	// none).
+	Lang string
 	// Topics are the names of the topics whose rules match the item.
 	Topics []string
+	// Matches explains Topics: for each topic, the terms that matched. It
+	// is set when the item was tagged in this process (ingest, retag) or
+	// read with its explanations (storage's Explain).
+	Matches []TopicMatch
 	// Sources lists every feed that carried the item, first one first.
 	Sources []Source
+}
+
+// TopicMatch is one topic an item matched and why.
+type TopicMatch struct {
+	Topic string `json:"topic"`
+	Hits  []Hit  `json:"hits"`
+}
+
+// Hit is one query term that matched an item, as written in the query, and
+// the field it matched in ("title" or "text" for words of the item's
+// content; else the query's field, such as "category" or "tag").
+type Hit struct {
+	Term  string `json:"term"`
+	Field string `json:"field"`
 }
 
 // Source is one feed's copy of an item.

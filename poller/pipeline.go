@@ -266,23 +266,16 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, nil
 }
 
-// tag sets the topics of an item.
+// tag sets the text, language and topics of an item.
 func (p *Pipeline) tag(f Feed, lang string, it *feedmill.Item) {
+	it.Text = normalize.Text(it.Content)
+	it.Lang = lang
+	it.Topics, it.Matches = it.Topics[:0], it.Matches[:0]
 	if p.Topics == nil {
 		return
 	}
-	doc := &topics.Doc{
-		Title:      it.Title,
-		Text:       normalize.Text(it.Content),
-		Feed:       f.Name,
-		Author:     it.Author,
-		Link:       it.Link,
-		Lang:       lang,
-		Categories: it.Categories,
-		Tags:       f.Tags,
-	}
-	it.Topics = it.Topics[:0]
-	for _, m := range p.Topics.Match(doc) {
+	it.Matches = Tag(p.Topics, it, f.Tags)
+	for _, m := range it.Matches {
 		it.Topics = append(it.Topics, m.Topic)
 	}
 }
@@ -309,6 +302,40 @@ func (p *Pipeline) Replay(ctx context.Context, f Feed, raw feedmill.RawBody) (fe
 		p.tag(f, doc.Language, &items[i])
 	}
 	return p.Store.Ingest(ctx, feedmill.Batch{Feed: f.Name, URL: f.URL, FetchedAt: raw.At, Items: items, Replay: true})
+}
+
+// Tag matches an item, whose Text and Lang are set, against set; tags are
+// the static tags of the item's feed. The item's Feed names that feed.
+func Tag(set *topics.Set, it *feedmill.Item, tags []string) []feedmill.TopicMatch {
+	doc := &topics.Doc{
+		Title:      it.Title,
+		Text:       it.Text,
+		Feed:       it.Feed,
+		Author:     it.Author,
+		Link:       it.Link,
+		Lang:       it.Lang,
+		Categories: it.Categories,
+		Tags:       tags,
+	}
+	ms := set.Match(doc)
+	if len(ms) == 0 {
+		return nil
+	}
+	n := 0
+	for _, m := range ms {
+		n += len(m.Hits)
+	}
+	// Two allocations, whatever the number of matches.
+	out := make([]feedmill.TopicMatch, len(ms))
+	all := make([]feedmill.Hit, 0, n)
+	for i, m := range ms {
+		start := len(all)
+		for _, h := range m.Hits {
+			all = append(all, feedmill.Hit{Term: h.Term, Field: h.Field})
+		}
+		out[i] = feedmill.TopicMatch{Topic: m.Topic, Hits: all[start:len(all):len(all)]}
+	}
+	return out
 }
 
 // PollAll polls feeds concurrently, at most concurrency at a time, and

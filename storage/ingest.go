@@ -125,9 +125,9 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			return err
 		}
 		// An item without a date of its own keeps the one it was given.
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, content = ?, author = ?,
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, content = ?, text = ?, lang = ?, author = ?,
 			categories = ?, published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ? WHERE id = ?`,
-			it.Link, it.Title, it.Content, it.Author, string(cats),
+			it.Link, it.Title, it.Content, it.Text, it.Lang, it.Author, string(cats),
 			nanos(it.Published), nanos(it.Published), nanos(it.Updated), itemID); err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			it.Hash, it.Link, itemID, feedID, it.Key); err != nil {
 			return err
 		}
-		if err := setTopics(ctx, tx, itemID, it.Topics); err != nil {
+		if err := setTopics(ctx, tx, itemID, it); err != nil {
 			return err
 		}
 		res.Updated++
@@ -160,9 +160,9 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			return err
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, title, content, author, categories,
-		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		feedID, it.Link, it.Title, it.Content, it.Author, string(cats),
+	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, title, content, text, lang, author, categories,
+		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		feedID, it.Link, it.Title, it.Content, it.Text, it.Lang, it.Author, string(cats),
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 		return err
 	}
-	if err := setTopics(ctx, tx, itemID, it.Topics); err != nil {
+	if err := setTopics(ctx, tx, itemID, it); err != nil {
 		return err
 	}
 	res.New++
@@ -214,7 +214,7 @@ func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
 	for _, q := range []string{
 		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
 		`UPDATE links SET item_id = ? WHERE item_id = ?`,
-		`INSERT OR IGNORE INTO item_topics (topic, item_id) SELECT topic, ? FROM item_topics WHERE item_id = ?`,
+		`INSERT OR IGNORE INTO item_topics (topic, item_id, hits) SELECT topic, ?, hits FROM item_topics WHERE item_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, keep, drop); err != nil {
 			return err
@@ -224,22 +224,40 @@ func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
 	return err
 }
 
-// setTopics replaces the topics of an item.
-func setTopics(ctx context.Context, tx *sql.Tx, itemID int64, topics []string) error {
+// setTopics replaces the topics of an item with it.Matches, or with
+// it.Topics (without explanations) when the item carries no matches.
+func setTopics(ctx context.Context, tx *sql.Tx, itemID int64, it *feedmill.Item) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ?`, itemID); err != nil {
 		return err
 	}
-	for _, t := range topics {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (topic, item_id) VALUES (?, ?)`, t, itemID); err != nil {
+	matches := it.Matches
+	if matches == nil {
+		for _, t := range it.Topics {
+			matches = append(matches, feedmill.TopicMatch{Topic: t})
+		}
+	}
+	for _, m := range matches {
+		hits, err := encodeHits(m.Hits)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (topic, item_id, hits) VALUES (?, ?, ?)`,
+			m.Topic, itemID, hits); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func nonNil(s []string) []string {
+// encodeHits is the stored form of hits: a JSON array, "[]" when none.
+func encodeHits(h []feedmill.Hit) (string, error) {
+	b, err := json.Marshal(nonNil(h))
+	return string(b), err
+}
+
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }

@@ -103,6 +103,9 @@ type app struct {
 	pipeline *poller.Pipeline
 	archive  *poller.Archiver
 	feeds    []poller.Feed
+	// tagger and fingerprint are the current topic rules, for retagging.
+	tagger      *poller.Tagger
+	fingerprint string
 }
 
 // openApp loads the config and builds the database and pipeline.
@@ -111,10 +114,11 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := compileTopics(cfg)
+	tagger, fingerprint, err := rules(cfg)
 	if err != nil {
-		return nil, &configError{err}
+		return nil, err
 	}
+	set := tagger.Set
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -133,7 +137,8 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 		})
 	}
 	defaultFetcher := newFetcher(config.Feed{})
-	a := &app{cfg: cfg, db: db, archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
+	a := &app{cfg: cfg, db: db, tagger: tagger, fingerprint: fingerprint,
+		archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
 	a.archive.Start()
 	a.pipeline = &poller.Pipeline{
 		Archive:    a.archive,
@@ -164,11 +169,31 @@ func (a *app) Close() error {
 }
 
 func compileTopics(cfg *config.Config) (*topics.Set, error) {
+	return topics.Compile(topicDefs(cfg))
+}
+
+func topicDefs(cfg *config.Config) []topics.Def {
 	defs := make([]topics.Def, len(cfg.Topics))
 	for i, t := range cfg.Topics {
 		defs[i] = topics.Def{Name: t.Name, Match: t.Match}
 	}
-	return topics.Compile(defs)
+	return defs
+}
+
+// rules compiles the config's topics into a Tagger and fingerprints them.
+func rules(cfg *config.Config) (*poller.Tagger, string, error) {
+	defs := topicDefs(cfg)
+	set, err := topics.Compile(defs)
+	if err != nil {
+		return nil, "", &configError{err}
+	}
+	tags := map[string][]string{}
+	for _, f := range cfg.Feeds {
+		if len(f.Tags) > 0 {
+			tags[f.Name] = f.Tags
+		}
+	}
+	return &poller.Tagger{Set: set, Tags: tags}, poller.Fingerprint(defs, tags), nil
 }
 
 // serverConfig turns the config's outputs into the server's.

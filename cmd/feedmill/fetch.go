@@ -39,6 +39,9 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.retagIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 	feeds, err := a.selectFeeds(fs.Args())
 	if err != nil {
 		return err

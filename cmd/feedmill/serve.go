@@ -34,6 +34,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.retagIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 
 	sc, err := a.serverConfig(log)
 	if err != nil {
