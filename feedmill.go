@@ -40,6 +40,9 @@ type Item struct {
 	// Content is sanitized HTML: the feed's full content when it gave one,
 	// else its description or summary.
 	Content string
+	// FullContent is sanitized HTML of the article's main text, fetched
+	// from its page for feeds with full_content; "" otherwise.
+	FullContent string
 	// Author is the item's author as plain text, if known.
 	Author string
 	// Categories are the feed's own categories for the item.

@@ -65,6 +65,11 @@ type Config struct {
 	// MaxInterval is the longest a feed waits between polls, whatever a
 	// server's caching headers, a feed's <ttl> or its failures say.
 	MaxInterval Duration `yaml:"max_interval"`
+	// AllowPrivate lets pages named by feed content (full text, discovery)
+	// be fetched from private and loopback addresses. Off by default, so a
+	// feed cannot make feedmill probe the operator's network; configured
+	// feed URLs themselves may always be private.
+	AllowPrivate bool `yaml:"allow_private,omitempty"`
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
@@ -98,6 +103,9 @@ type Feed struct {
 	UserAgent string `yaml:"user_agent,omitempty"`
 	// MaxBody overrides Config.MaxBody when not zero.
 	MaxBody Size `yaml:"max_body,omitempty"`
+	// FullContent fetches the page of each new item and keeps its main
+	// text beside the feed's summary, for topics and outputs.
+	FullContent bool `yaml:"full_content,omitempty"`
 	// MinInterval and MaxInterval override the global values when not zero.
 	MinInterval Duration `yaml:"min_interval,omitempty"`
 	MaxInterval Duration `yaml:"max_interval,omitempty"`

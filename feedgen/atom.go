@@ -53,8 +53,11 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 		}
 		// RFC 4287 4.1.1.1: an entry without an alternate link must have
 		// content; an empty one is valid and keeps readers' layouts simple.
-		e.Content = &feeds.AtomContent{Type: "html", Content: it.Content}
+		e.Content = &feeds.AtomContent{Type: "html", Content: body(it)}
 		e.Summary = nil
+		if sum := summary(it); sum != "" {
+			e.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
+		}
 		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
 		for _, t := range it.Topics {
 			ae.Categories = append(ae.Categories, atomCategory{Term: t})

@@ -155,7 +155,7 @@ func build(o Output, items []feedmill.Item) *feeds.Feed {
 			Id:      ItemID(it),
 			Created: it.Published,
 			Updated: updated(it),
-			Content: it.Content,
+			Content: body(it),
 		}
 		if it.Link != "" {
 			fi.Link = &feeds.Link{Href: it.Link}
@@ -219,4 +219,22 @@ func marshalXML(v any) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// body is the entry's content: the article's full text when it was
+// fetched, else the feed's own content or summary.
+func body(it feedmill.Item) string {
+	if it.FullContent != "" {
+		return it.FullContent
+	}
+	return it.Content
+}
+
+// summary is the feed's own summary when the body is the full text, "" when
+// the body already is that summary.
+func summary(it feedmill.Item) string {
+	if it.FullContent != "" {
+		return it.Content
+	}
+	return ""
 }

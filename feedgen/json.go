@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/normalize"
 	"github.com/gorilla/feeds"
 )
 
@@ -18,6 +19,9 @@ func renderJSON(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 		it := items[i]
 		ji.Tags = it.Topics
 		ji.Summary = ""
+		if sum := summary(it); sum != "" {
+			ji.Summary = normalize.Text(sum)
+		}
 		ji.ExternalUrl = ""
 		// JSON Feed 1.1 deprecates the single author.
 		ji.Author = nil

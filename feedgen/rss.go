@@ -80,10 +80,11 @@ func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error
 			GUID:        rssGUID{ID: ItemID(it), IsPermaLink: "false"},
 			PubDate:     it.Published.UTC().Format(time.RFC1123Z),
 		}
-		// The full content is in content:encoded too, for readers that
-		// prefer it; description carries it for those that only look there.
-		if it.Content != "" {
-			item.Content = &cdata{it.Content}
+		// content:encoded carries the article's full text when it was
+		// fetched, else the feed's content again, for readers that prefer
+		// it; description carries the feed's own content.
+		if b := body(it); b != "" {
+			item.Content = &cdata{b}
 		}
 		if s := source(o, it); s.URL != "" {
 			item.Source = &rssSource{URL: s.URL, Title: s.Title}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -53,6 +54,9 @@ type Options struct {
 	// URLs; relative file paths are resolved against it. Only configured
 	// feed URLs reach the fetcher, so this exposes nothing a feed names.
 	FileRoot string
+	// DialControl, when set, vets every connection's address before it is
+	// made (see package netguard), redirects and DNS answers included.
+	DialControl func(network, address string, c syscall.RawConn) error
 }
 
 // Fetcher fetches and parses feeds. It is safe for concurrent use.
@@ -91,7 +95,7 @@ func New(opts Options) *Fetcher {
 	if opts.PerHost <= 0 {
 		opts.PerHost = DefaultPerHost
 	}
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second, Control: opts.DialControl}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,

@@ -29,6 +29,12 @@ type Store interface {
 	RecordPoll(ctx context.Context, b feedmill.Batch) error
 }
 
+// FullText fetches an article's page and returns its main content as
+// sanitized HTML.
+type FullText interface {
+	Extract(ctx context.Context, link string) (string, error)
+}
+
 // Fetcher fetches and parses one feed document, conditionally on what the
 // previous poll remembered.
 type Fetcher interface {
@@ -49,6 +55,8 @@ type Feed struct {
 	Fetcher Fetcher
 	// Policy decides when the feed is due again.
 	Policy Policy
+	// FullContent fetches each new item's page for its full text.
+	FullContent bool
 }
 
 // Pipeline fetches, normalizes, tags and stores feeds.
@@ -61,6 +69,9 @@ type Pipeline struct {
 	// Archive, when set, keeps the raw body of every fetch that stored
 	// something, for replay.
 	Archive *Archiver
+	// FullText extracts articles from their pages, for feeds with
+	// FullContent.
+	FullText FullText
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -258,6 +269,9 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 	if title == "" {
 		title = normalize.Title(doc.Title)
 	}
+	if f.FullContent && p.FullText != nil {
+		p.fetchFullText(ctx, f, items, known)
+	}
 	lang := doc.Language
 	for i := range items {
 		p.tag(f, lang, &items[i])
@@ -266,9 +280,46 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, nil
 }
 
+// fullTextWorkers is how many article pages of one feed are fetched at a
+// time (the fetcher's per-host limit applies on top).
+const fullTextWorkers = 2
+
+// fetchFullText fetches the article page of every new item (not of items
+// that changed: their text was fetched when they were new). A failure
+// leaves the feed's summary in place.
+func (p *Pipeline) fetchFullText(ctx context.Context, f Feed, items []feedmill.Item, known map[string]string) {
+	sem := make(chan struct{}, fullTextWorkers)
+	var wg sync.WaitGroup
+	for i := range items {
+		it := &items[i]
+		if _, stored := known[it.Key]; stored || it.Link == "" {
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			full, err := p.FullText.Extract(ctx, it.Link)
+			if err != nil {
+				p.log().Info("full text unavailable, keeping the summary", "feed", f.Name, "url", it.Link, "err", err)
+				return
+			}
+			it.FullContent = full
+		})
+	}
+	wg.Wait()
+}
+
 // tag sets the text, language and topics of an item.
 func (p *Pipeline) tag(f Feed, lang string, it *feedmill.Item) {
 	it.Text = normalize.Text(it.Content)
+	if it.FullContent != "" {
+		it.Text = normalize.Text(it.FullContent)
+	}
 	it.Lang = lang
 	it.Topics, it.Matches = it.Topics[:0], it.Matches[:0]
 	if p.Topics == nil {

@@ -125,10 +125,14 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			return err
 		}
 		// An item without a date of its own keeps the one it was given.
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, content = ?, text = ?, lang = ?, author = ?,
-			categories = ?, published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ? WHERE id = ?`,
-			it.Link, it.Title, it.Content, it.Text, it.Lang, it.Author, string(cats),
-			nanos(it.Published), nanos(it.Published), nanos(it.Updated), itemID); err != nil {
+		// A full text fetched before is kept: pages are fetched for new
+		// items only.
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, content = ?,
+			text = CASE WHEN ? = '' AND full_content <> '' THEN text ELSE ? END, lang = ?, author = ?,
+			categories = ?, published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ?,
+			full_content = CASE WHEN ? = '' THEN full_content ELSE ? END WHERE id = ?`,
+			it.Link, it.Title, it.Content, it.FullContent, it.Text, it.Lang, it.Author, string(cats),
+			nanos(it.Published), nanos(it.Published), nanos(it.Updated), it.FullContent, it.FullContent, itemID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sources SET raw_hash = ?, link = ?, item_id = ? WHERE feed_id = ? AND key = ?`,
@@ -160,9 +164,9 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 			return err
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, title, content, text, lang, author, categories,
-		published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		feedID, it.Link, it.Title, it.Content, it.Text, it.Lang, it.Author, string(cats),
+	if err := tx.QueryRowContext(ctx, `INSERT INTO items (feed_id, link, title, content, full_content, text, lang, author,
+		categories, published, updated, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		feedID, it.Link, it.Title, it.Content, it.FullContent, it.Text, it.Lang, it.Author, string(cats),
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func scanItems(ctx context.Context, tx *sql.Tx, query string, args []any) ([]fee
 		var it feedmill.Item
 		var cats string
 		var published, updated, firstSeen int64
-		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.Author, &cats,
+		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.FullContent, &it.Author, &cats,
 			&published, &updated, &firstSeen); err != nil {
 			return nil, err
 		}

@@ -47,7 +47,7 @@ func selectItems(q feedmill.ItemQuery, before feedmill.Cursor, limit int) (strin
 		where = append(where, `(i.published < ? OR (i.published = ? AND i.id < ?))`)
 		args = append(args, p, p, before.ID)
 	}
-	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.author, i.categories, i.published, i.updated, i.first_seen
+	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.full_content, i.author, i.categories, i.published, i.updated, i.first_seen
 		FROM items i JOIN feeds f ON f.id = i.feed_id`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

@@ -14,6 +14,8 @@ import (
 	"github.com/feedmill/feedmill/config"
 	"github.com/feedmill/feedmill/feedgen"
 	"github.com/feedmill/feedmill/fetcher"
+	"github.com/feedmill/feedmill/fulltext"
+	"github.com/feedmill/feedmill/netguard"
 	"github.com/feedmill/feedmill/normalize"
 	"github.com/feedmill/feedmill/poller"
 	"github.com/feedmill/feedmill/server"
@@ -140,16 +142,19 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, db: db, tagger: tagger, fingerprint: fingerprint,
 		archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
 	a.archive.Start()
+	norm := normalize.New(nil)
 	a.pipeline = &poller.Pipeline{
 		Archive:    a.archive,
 		Store:      db,
 		Fetcher:    defaultFetcher,
-		Normalizer: normalize.New(nil),
+		Normalizer: norm,
 		Topics:     set,
 		Log:        log,
+		FullText:   fullTextExtractor(cfg, norm),
 	}
 	for _, f := range cfg.Feeds {
-		pf := poller.Feed{Name: f.Name, URL: f.URL, Schedule: cfg.FeedSchedule(f), Title: f.Title, Tags: f.Tags}
+		pf := poller.Feed{Name: f.Name, URL: f.URL, Schedule: cfg.FeedSchedule(f), Title: f.Title, Tags: f.Tags,
+			FullContent: f.FullContent}
 		if sched, err := poller.ParseSchedule(pf.Schedule); err == nil {
 			pf.Policy.Period = poller.Period(sched, time.Now())
 		}
@@ -163,6 +168,21 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 }
 
 // Close stores the raw bodies still queued and closes the database.
+// fullTextExtractor builds the article extractor: pages named by feed
+// content are fetched only from public addresses unless allow_private.
+func fullTextExtractor(cfg *config.Config, norm *normalize.Normalizer) *fulltext.Extractor {
+	opts := fetcher.Options{
+		UserAgent: cfg.UserAgent,
+		Timeout:   time.Duration(cfg.Timeout),
+		MaxBody:   int64(cfg.MaxBody),
+		PerHost:   cfg.PerHost,
+	}
+	if !cfg.AllowPrivate {
+		opts.DialControl = netguard.Control
+	}
+	return fulltext.New(fetcher.New(opts), norm.Sanitizer())
+}
+
 func (a *app) Close() error {
 	a.archive.Close()
 	return a.db.Close()
