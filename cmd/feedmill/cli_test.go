@@ -25,6 +25,9 @@ func cliSetup(t *testing.T) (dir, configPath, listen string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/good", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, cliFeed) })
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/good"></head><body>hi</body></html>`)
+	})
 	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<!DOCTYPE html><html><body>hi</body></html>")
 	})
@@ -34,6 +37,7 @@ func cliSetup(t *testing.T) (dir, configPath, listen string) {
 	configPath = filepath.Join(dir, "config.yaml")
 	listen = freeAddr(t)
 	cfg := fmt.Sprintf(`database: cli.db
+allow_private: true
 listen: %s
 feeds:
   - name: good
@@ -55,6 +59,7 @@ outputs:
 
 func TestCLI(t *testing.T) {
 	dir, cfg, _ := cliSetup(t)
+	pageURL := strings.Replace(readConfigFeedURL(t, cfg, "good"), "/good", "/page", 1)
 	badCfg := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badCfg, []byte("listen: 127.0.0.1:8080\nfeeds:\n  - name: x\n    url: htp://nowhere\n    schedul: \"@hourly\"\n"), 0o644)
 
@@ -100,10 +105,18 @@ func TestCLI(t *testing.T) {
 			stdout: []string{"OUTCOME", "not_modified", "ok"}},
 		{name: "feeds --log --json", args: []string{"--config", cfg, "feeds", "--log", "broken", "--json"},
 			stdout: []string{`"outcome":"failed"`, `"error":"not a feed: got an HTML page"`}},
+		{name: "discover refuses a private address by default", args: []string{"discover", "http://127.0.0.1:1/page"}, code: 1,
+			stderr: []string{"not a public address"}},
+		{name: "discover", args: []string{"--config", cfg, "discover", "PAGE"}, stdout: []string{"/good\n"}},
 		{name: "feeds --log unknown", args: []string{"--config", cfg, "feeds", "--log", "nope"}, code: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for i, a := range tt.args {
+				if a == "PAGE" {
+					tt.args[i] = pageURL
+				}
+			}
 			cmd := exec.Command(binary, tt.args...)
 			cmd.Dir = tt.dir
 			cmd.Env = append(filterEnv(os.Environ(), "FEEDMILL_CONFIG"), tt.env...)
@@ -224,4 +237,21 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(out.String(), "/feeds/peace.rss") {
 		t.Errorf("serve did not print the subscribe URLs:\n%s", out.String())
 	}
+}
+
+// readConfigFeedURL returns the URL of feed name in the config file.
+func readConfigFeedURL(t *testing.T, path, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "- name: "+name && i+1 < len(lines) {
+			return strings.TrimPrefix(strings.TrimSpace(lines[i+1]), "url: ")
+		}
+	}
+	t.Fatalf("feed %s not in %s", name, path)
+	return ""
 }

@@ -73,6 +73,7 @@ func commands() []command {
 		{"retag", "apply the current topic rules to every stored item", cmdRetag},
 		{"topics", "preview a query (topics test) or a rule change (topics diff)", cmdTopics},
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
+		{"discover", "print the feeds a web page offers", cmdDiscover},
 		{"replay", "re-run the pipeline over kept raw bodies of past fetches", cmdReplay},
 		{"backup", "write a consistent copy of the database, even while serve runs", cmdBackup},
 		{"check", "validate the configuration", cmdCheck},
