@@ -220,12 +220,9 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchSta
 		}
 		return nil, nil, statusError(resp, time.Now())
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
+	body, err := readBody(resp.Body, resp.ContentLength, f.maxBody)
 	if err != nil {
 		return nil, nil, f.requestError(ctx, err)
-	}
-	if int64(len(body)) > f.maxBody {
-		return nil, nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
 	}
 	return resp, body, nil
 }
