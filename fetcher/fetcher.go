@@ -283,15 +283,23 @@ func (f *Fetcher) resolve(rawURL string) (string, error) {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String(), nil
 }
 
-// requestError makes a deadline error say which limit was hit.
+// requestError makes a timeout say which limit was hit: the total one, the
+// connect one, or the one for response headers (where a limit equal to
+// the total is reported as the total, whichever fired first).
 func (f *Fetcher) requestError(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	ne, isNet := errors.AsType[net.Error](err)
+	timeout := isNet && ne.Timeout()
+	op, isOp := errors.AsType[*net.OpError](err)
+	dial := isOp && op.Op == "dial"
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded),
+		timeout && dial && f.connectTimeout >= f.timeout,
+		timeout && !dial && f.headerTimeout >= f.timeout:
 		return fmt.Errorf("timed out after %s: %w", f.timeout, err)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.Canceled) {
-		// The transport's own limits: connect or response headers.
-		return fmt.Errorf("timed out (connect %s, headers %s): %w", f.connectTimeout, f.headerTimeout, err)
+	case timeout && dial:
+		return fmt.Errorf("could not connect within %s: %w", f.connectTimeout, err)
+	case timeout:
+		return fmt.Errorf("no response headers within %s: %w", f.headerTimeout, err)
 	}
 	return err
 }
