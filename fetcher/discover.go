@@ -3,6 +3,7 @@ package fetcher
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/url"
@@ -89,8 +90,37 @@ func notAFeed(body []byte, contentType string, base *url.URL) error {
 	case strings.Contains(head, "<html") || strings.Contains(head, "<!doctype html") ||
 		strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html"):
 		return &NotAFeedError{What: "got an HTML page", Alternates: alternates(body, base)}
-	default:
+	}
+	switch root := rootElement(body); root {
+	case "":
 		return &NotAFeedError{What: "unknown document type"}
+	case "-":
+		return &NotAFeedError{What: "XML without a root element"}
+	default:
+		return &NotAFeedError{What: "XML with root element <" + root + ">, not <rss>, <feed> or <rdf:RDF>"}
+	}
+}
+
+// rootElement names the first element of an XML document, "-" for XML
+// with none, "" for what does not look like XML.
+func rootElement(body []byte) string {
+	trimmed := bytes.TrimSpace(body)
+	if !bytes.HasPrefix(trimmed, []byte("<")) {
+		return ""
+	}
+	d := xml.NewDecoder(bytes.NewReader(trimmed[:min(len(trimmed), 64<<10)]))
+	d.Strict = false
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return "-"
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Space != "" {
+				return se.Name.Space + ":" + se.Name.Local
+			}
+			return se.Name.Local
+		}
 	}
 }
 
