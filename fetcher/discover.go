@@ -3,15 +3,12 @@ package fetcher
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/feedmill/feedmill"
-	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -56,72 +53,6 @@ func (f *Fetcher) Discover(ctx context.Context, rawURL string) ([]string, error)
 		return []string{moved}, nil
 	}
 	return []string{rawURL}, nil
-}
-
-// document is a parsed feed and the hints gofeed's model drops.
-type document struct {
-	feed  *gofeed.Feed
-	hints docHints
-}
-
-// parse decodes body to UTF-8 and parses it. base, when known, is the URL
-// the body came from, to resolve an HTML page's feed links.
-func parse(body []byte, contentType string, base *url.URL) (document, error) {
-	text, _ := ToUTF8(body, contentType)
-	tr := &rssHints{}
-	p := gofeed.NewParser()
-	p.RSSTranslator = tr
-	feed, err := p.Parse(bytes.NewReader(text))
-	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return document{}, notAFeed(text, contentType, base)
-		}
-		return document{}, fmt.Errorf("malformed feed: %w", err)
-	}
-	return document{feed: feed, hints: tr.hints}, nil
-}
-
-// notAFeed names what a non-feed document looks like.
-func notAFeed(body []byte, contentType string, base *url.URL) error {
-	head := strings.ToLower(string(body[:min(len(body), 1024)]))
-	switch {
-	case len(bytes.TrimSpace(body)) == 0:
-		return &NotAFeedError{What: "the document is empty"}
-	case strings.Contains(head, "<html") || strings.Contains(head, "<!doctype html") ||
-		strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html"):
-		return &NotAFeedError{What: "got an HTML page", Alternates: alternates(body, base)}
-	}
-	switch root := rootElement(body); root {
-	case "":
-		return &NotAFeedError{What: "unknown document type"}
-	case "-":
-		return &NotAFeedError{What: "XML without a root element"}
-	default:
-		return &NotAFeedError{What: "XML with root element <" + root + ">, not <rss>, <feed> or <rdf:RDF>"}
-	}
-}
-
-// rootElement names the first element of an XML document, "-" for XML
-// with none, "" for what does not look like XML.
-func rootElement(body []byte) string {
-	trimmed := bytes.TrimSpace(body)
-	if !bytes.HasPrefix(trimmed, []byte("<")) {
-		return ""
-	}
-	d := xml.NewDecoder(bytes.NewReader(trimmed[:min(len(trimmed), 64<<10)]))
-	d.Strict = false
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return "-"
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			if se.Name.Space != "" {
-				return se.Name.Space + ":" + se.Name.Local
-			}
-			return se.Name.Local
-		}
-	}
 }
 
 // feedTypes are the link types that name a feed.

@@ -6,8 +6,6 @@ package fetcher
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -225,39 +223,6 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchSta
 		return nil, nil, f.requestError(ctx, err)
 	}
 	return resp, body, nil
-}
-
-// BodyHash fingerprints a document body.
-func BodyHash(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:16])
-}
-
-// ParseChanged parses body unless its hash equals prevHash, in which case
-// it reports unchanged and parses nothing.
-func ParseChanged(body []byte, prevHash string) (feed *gofeed.Feed, hash string, unchanged bool, err error) {
-	hash = BodyHash(body)
-	if prevHash != "" && hash == prevHash {
-		return nil, hash, true, nil
-	}
-	feed, err = Parse(body)
-	return feed, hash, false, err
-}
-
-// Parse parses a feed document of any supported format, in any charset its
-// BOM or XML declaration names (see ToUTF8).
-func Parse(body []byte) (*gofeed.Feed, error) {
-	return ParseContent(body, "")
-}
-
-// ParseContent is Parse for a body that came with a Content-Type header,
-// whose charset parameter is honoured.
-func ParseContent(body []byte, contentType string) (*gofeed.Feed, error) {
-	doc, err := parse(body, contentType, nil)
-	if err != nil {
-		return nil, err
-	}
-	return doc.feed, nil
 }
 
 // resolve turns a configured URL into a request URL: relative file: paths
