@@ -86,3 +86,16 @@ func TestXMLSafety(t *testing.T) {
 		t.Errorf("an external entity was fetched %d times", n)
 	}
 }
+
+// TestUndeclaredEntities: HTML entities XML does not declare, common in
+// real feeds, come out as their characters rather than failing the feed.
+func TestUndeclaredEntities(t *testing.T) {
+	feed, err := Parse([]byte(`<rss version="2.0"><channel><title>caf&eacute; &copy; &amp; &lt;</title>` +
+		`<item><title>Wait&hellip;&nbsp;done</title></item></channel></rss>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if feed.Title != "café © & <" || feed.Items[0].Title != "Wait…\u00a0done" {
+		t.Errorf("got %q, %q", feed.Title, feed.Items[0].Title)
+	}
+}
