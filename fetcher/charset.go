@@ -35,8 +35,14 @@ import (
 // iso-8859-1 and us-ascii read as windows-1252, a superset).
 func ToUTF8(body []byte, contentType string) ([]byte, string) {
 	out, name := toUTF8(body, contentType)
+	// A BOM can hide behind another (a UTF-16 BOM, then U+FEFF encoded).
+	for bytes.HasPrefix(out, utf8BOM) {
+		out = out[len(utf8BOM):]
+	}
 	return fixC1(stripDeclEncoding(out)), name
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 func toUTF8(body []byte, contentType string) ([]byte, string) {
 	if enc, name, bom := sniffUnicode(body); enc != nil {
@@ -45,7 +51,7 @@ func toUTF8(body []byte, contentType string) ([]byte, string) {
 			return out, name
 		}
 	}
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = bytes.TrimPrefix(body, utf8BOM)
 	hdr, decl := headerCharset(contentType), declEncoding(body)
 	if utf8.Valid(body) {
 		// Pure ASCII reads the same in every label we would honour except
