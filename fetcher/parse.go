@@ -79,10 +79,12 @@ func notAFeed(body []byte, contentType string, base *url.URL) error {
 		strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html"):
 		return &NotAFeedError{What: "got an HTML page", Alternates: alternates(body, base)}
 	}
-	switch root := rootElement(body); root {
-	case "":
+	switch root := rootElement(body); {
+	case strings.EqualFold(root, "html"): // after a long preamble
+		return &NotAFeedError{What: "got an HTML page", Alternates: alternates(body, base)}
+	case root == "":
 		return &NotAFeedError{What: "unknown document type"}
-	case "-":
+	case root == "-":
 		return &NotAFeedError{What: "XML without a root element"}
 	default:
 		return &NotAFeedError{What: "XML with root element <" + root + ">, not <rss>, <feed> or <rdf:RDF>"}
