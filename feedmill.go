@@ -262,10 +262,11 @@ type FeedState struct {
 
 // RawBody is the body of one fetch as kept for replay, gzip-compressed.
 type RawBody struct {
-	Feed string
-	At   time.Time
-	URL  string
-	Gzip []byte
+	Feed        string
+	At          time.Time
+	URL         string
+	ContentType string
+	Gzip        []byte
 }
 
 // FetchLogEntry is one fetch in a feed's bounded log.

@@ -35,8 +35,14 @@ import (
 // iso-8859-1 and us-ascii read as windows-1252, a superset).
 func ToUTF8(body []byte, contentType string) ([]byte, string) {
 	out, name := toUTF8(body, contentType)
+	// A BOM can hide behind another (a UTF-16 BOM, then U+FEFF encoded).
+	for bytes.HasPrefix(out, utf8BOM) {
+		out = out[len(utf8BOM):]
+	}
 	return fixC1(stripDeclEncoding(out)), name
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 func toUTF8(body []byte, contentType string) ([]byte, string) {
 	if enc, name, bom := sniffUnicode(body); enc != nil {
@@ -45,7 +51,7 @@ func toUTF8(body []byte, contentType string) ([]byte, string) {
 			return out, name
 		}
 	}
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = bytes.TrimPrefix(body, utf8BOM)
 	hdr, decl := headerCharset(contentType), declEncoding(body)
 	if utf8.Valid(body) {
 		// Pure ASCII reads the same in every label we would honour except
@@ -131,31 +137,47 @@ func headerCharset(contentType string) string {
 	return strings.Trim(strings.TrimSpace(rest), `"' `)
 }
 
-// xmlDecl finds the encoding pseudo-attribute of an XML declaration.
-var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?\s(encoding\s*=\s*["']([^"']*)["'])`)
+// xmlDecl is an XML declaration, encAttr an encoding pseudo-attribute in it.
+var (
+	xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*>`)
+	encAttr = regexp.MustCompile(`\sencoding\s*=\s*["']([^"']*)["']`)
+)
 
 // declHead bounds the search for the XML declaration.
 const declHead = 512
 
 // declEncoding is the encoding named by the XML declaration, or "".
 func declEncoding(b []byte) string {
-	m := xmlDecl.FindSubmatch(b[:min(len(b), declHead)])
-	if m == nil {
-		return ""
+	decl := xmlDecl.Find(b[:min(len(b), declHead)])
+	if m := encAttr.FindSubmatch(decl); m != nil {
+		return string(m[1])
 	}
-	return string(m[2])
+	return ""
 }
 
-// stripDeclEncoding removes a non-UTF-8 encoding from the XML declaration
-// of a body that is now UTF-8.
+// stripDeclEncoding removes every encoding but UTF-8 from the XML
+// declaration of a body that is now UTF-8.
 func stripDeclEncoding(b []byte) []byte {
-	m := xmlDecl.FindSubmatchIndex(b[:min(len(b), declHead)])
-	if m == nil || strings.EqualFold(string(b[m[4]:m[5]]), "utf-8") {
+	decl := xmlDecl.Find(b[:min(len(b), declHead)])
+	if decl == nil {
+		return b
+	}
+	var drop [][]int
+	for _, m := range encAttr.FindAllSubmatchIndex(decl, -1) {
+		if !strings.EqualFold(string(decl[m[2]:m[3]]), "utf-8") {
+			drop = append(drop, m)
+		}
+	}
+	if drop == nil {
 		return b
 	}
 	out := make([]byte, 0, len(b))
-	out = append(out, b[:m[2]]...)
-	return append(out, b[m[3]:]...)
+	last := 0
+	for _, m := range drop {
+		out = append(out, b[last:m[0]]...)
+		last = m[1]
+	}
+	return append(out, b[last:]...)
 }
 
 func isASCII(b []byte) bool {

@@ -200,7 +200,7 @@ func TestToUTF8Declaration(t *testing.T) {
 	if name != "windows-1251" {
 		t.Errorf("encoding %q", name)
 	}
-	if !bytes.HasPrefix(out, []byte(`<?xml version="1.0"  standalone="yes"?>`)) {
+	if !bytes.HasPrefix(out, []byte(`<?xml version="1.0" standalone="yes"?>`)) {
 		t.Errorf("declaration not rewritten: %.60q", out)
 	}
 	if !bytes.Contains(out, []byte(cyrTitle)) {

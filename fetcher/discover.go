@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/feedmill/feedmill"
-	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -55,43 +53,6 @@ func (f *Fetcher) Discover(ctx context.Context, rawURL string) ([]string, error)
 		return []string{moved}, nil
 	}
 	return []string{rawURL}, nil
-}
-
-// document is a parsed feed and the hints gofeed's model drops.
-type document struct {
-	feed  *gofeed.Feed
-	hints docHints
-}
-
-// parse decodes body to UTF-8 and parses it. base, when known, is the URL
-// the body came from, to resolve an HTML page's feed links.
-func parse(body []byte, contentType string, base *url.URL) (document, error) {
-	text, _ := ToUTF8(body, contentType)
-	tr := &rssHints{}
-	p := gofeed.NewParser()
-	p.RSSTranslator = tr
-	feed, err := p.Parse(bytes.NewReader(text))
-	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return document{}, notAFeed(text, contentType, base)
-		}
-		return document{}, fmt.Errorf("malformed feed: %w", err)
-	}
-	return document{feed: feed, hints: tr.hints}, nil
-}
-
-// notAFeed names what a non-feed document looks like.
-func notAFeed(body []byte, contentType string, base *url.URL) error {
-	head := strings.ToLower(string(body[:min(len(body), 1024)]))
-	switch {
-	case len(bytes.TrimSpace(body)) == 0:
-		return &NotAFeedError{What: "the document is empty"}
-	case strings.Contains(head, "<html") || strings.Contains(head, "<!doctype html") ||
-		strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html"):
-		return &NotAFeedError{What: "got an HTML page", Alternates: alternates(body, base)}
-	default:
-		return &NotAFeedError{What: "unknown document type"}
-	}
 }
 
 // feedTypes are the link types that name a feed.

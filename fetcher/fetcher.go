@@ -6,8 +6,6 @@ package fetcher
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -139,6 +137,8 @@ type Result struct {
 	Bytes int
 	// Body is the (decompressed) body as received; nil after a 304.
 	Body []byte
+	// ContentType is the response's Content-Type, for parsing Body again.
+	ContentType string
 	// MovedTo is the new address of the feed when the server redirected
 	// permanently (301 or 308 on every hop); "" otherwise.
 	MovedTo string
@@ -163,7 +163,8 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchS
 		return nil, err
 	}
 	res := &Result{URL: resp.Request.URL.String(), Status: resp.StatusCode, Bytes: len(body), Body: body,
-		MovedTo: movedTo(resp), Hints: cacheHints(resp.Header, time.Now())}
+		ContentType: resp.Header.Get("Content-Type"),
+		MovedTo:     movedTo(resp), Hints: cacheHints(resp.Header, time.Now())}
 	if resp.StatusCode == http.StatusNotModified {
 		// The validators stay valid; a server may send fresh ones.
 		res.NotModified = true
@@ -226,47 +227,11 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchSta
 		}
 		return nil, nil, statusError(resp, time.Now())
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
+	body, err := readBody(resp.Body, resp.ContentLength, f.maxBody)
 	if err != nil {
 		return nil, nil, f.requestError(ctx, err)
 	}
-	if int64(len(body)) > f.maxBody {
-		return nil, nil, fmt.Errorf("%w: more than %d bytes", feedmill.ErrTooLarge, f.maxBody)
-	}
 	return resp, body, nil
-}
-
-// BodyHash fingerprints a document body.
-func BodyHash(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:16])
-}
-
-// ParseChanged parses body unless its hash equals prevHash, in which case
-// it reports unchanged and parses nothing.
-func ParseChanged(body []byte, prevHash string) (feed *gofeed.Feed, hash string, unchanged bool, err error) {
-	hash = BodyHash(body)
-	if prevHash != "" && hash == prevHash {
-		return nil, hash, true, nil
-	}
-	feed, err = Parse(body)
-	return feed, hash, false, err
-}
-
-// Parse parses a feed document of any supported format, in any charset its
-// BOM or XML declaration names (see ToUTF8).
-func Parse(body []byte) (*gofeed.Feed, error) {
-	return ParseContent(body, "")
-}
-
-// ParseContent is Parse for a body that came with a Content-Type header,
-// whose charset parameter is honoured.
-func ParseContent(body []byte, contentType string) (*gofeed.Feed, error) {
-	doc, err := parse(body, contentType, nil)
-	if err != nil {
-		return nil, err
-	}
-	return doc.feed, nil
 }
 
 // resolve turns a configured URL into a request URL: relative file: paths
@@ -292,15 +257,23 @@ func (f *Fetcher) resolve(rawURL string) (string, error) {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String(), nil
 }
 
-// requestError makes a deadline error say which limit was hit.
+// requestError makes a timeout say which limit was hit: the total one, the
+// connect one, or the one for response headers (where a limit equal to
+// the total is reported as the total, whichever fired first).
 func (f *Fetcher) requestError(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	ne, isNet := errors.AsType[net.Error](err)
+	timeout := isNet && ne.Timeout()
+	op, isOp := errors.AsType[*net.OpError](err)
+	dial := isOp && op.Op == "dial"
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded),
+		timeout && dial && f.connectTimeout >= f.timeout,
+		timeout && !dial && f.headerTimeout >= f.timeout:
 		return fmt.Errorf("timed out after %s: %w", f.timeout, err)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.Canceled) {
-		// The transport's own limits: connect or response headers.
-		return fmt.Errorf("timed out (connect %s, headers %s): %w", f.connectTimeout, f.headerTimeout, err)
+	case timeout && dial:
+		return fmt.Errorf("could not connect within %s: %w", f.connectTimeout, err)
+	case timeout:
+		return fmt.Errorf("no response headers within %s: %w", f.headerTimeout, err)
 	}
 	return err
 }

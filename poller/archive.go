@@ -68,15 +68,16 @@ func (a *Archiver) Close() {
 	a.wg.Wait()
 }
 
-// Add queues a body; the body must not be modified afterwards.
-func (a *Archiver) Add(feed, url string, at time.Time, body []byte) {
+// Add queues a body (in r.Gzip, still uncompressed); the body must not be
+// modified afterwards.
+func (a *Archiver) Add(r feedmill.RawBody) {
 	if a == nil || a.keep <= 0 {
 		return
 	}
 	select {
-	case a.queue <- feedmill.RawBody{Feed: feed, URL: url, At: at, Gzip: body}:
+	case a.queue <- r:
 	default:
-		a.log.Warn("raw body not kept for replay: archive queue full", "feed", feed)
+		a.log.Warn("raw body not kept for replay: archive queue full", "feed", r.Feed)
 	}
 }
 

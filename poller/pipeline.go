@@ -198,7 +198,7 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	if rep.Err != nil {
 		return nil
 	}
-	p.Archive.Add(f.Name, res.URL, batch.FetchedAt, res.Body)
+	p.Archive.Add(feedmill.RawBody{Feed: f.Name, URL: res.URL, At: batch.FetchedAt, ContentType: res.ContentType, Gzip: res.Body})
 	return &batch
 }
 
@@ -343,7 +343,7 @@ func (p *Pipeline) Replay(ctx context.Context, f Feed, raw feedmill.RawBody) (fe
 	if err != nil {
 		return feedmill.IngestResult{}, fmt.Errorf("replay %s: %w", f.Name, err)
 	}
-	doc, err := fetcher.Parse(body)
+	doc, err := fetcher.ParseContent(body, raw.ContentType)
 	if err != nil {
 		return feedmill.IngestResult{}, fmt.Errorf("replay %s: %w", f.Name, err)
 	}

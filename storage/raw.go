@@ -16,8 +16,8 @@ func (db *DB) SaveRaw(ctx context.Context, r feedmill.RawBody) error {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE name = ?`, r.Feed).Scan(&feedID); err != nil {
 			return fmt.Errorf("storage: save raw body of %s: %w", r.Feed, err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO raw_bodies (feed_id, at, url, body) VALUES (?, ?, ?, ?)`,
-			feedID, nanos(r.At), r.URL, r.Gzip)
+		_, err := tx.ExecContext(ctx, `INSERT INTO raw_bodies (feed_id, at, url, content_type, body) VALUES (?, ?, ?, ?, ?)`,
+			feedID, nanos(r.At), r.URL, r.ContentType, r.Gzip)
 		return err
 	})
 }
@@ -44,7 +44,7 @@ func (db *DB) PruneRaw(ctx context.Context, before time.Time) (int64, error) {
 // RawBodies calls fn with every kept raw body fetched at or after since
 // (of feed, when not ""), oldest first.
 func (db *DB) RawBodies(ctx context.Context, since time.Time, feed string, fn func(feedmill.RawBody) error) error {
-	q := `SELECT r.id, f.name, r.at, r.url, r.body FROM raw_bodies r JOIN feeds f ON f.id = r.feed_id
+	q := `SELECT r.id, f.name, r.at, r.url, r.content_type, r.body FROM raw_bodies r JOIN feeds f ON f.id = r.feed_id
 		WHERE r.at >= ? AND r.id > ?`
 	args := []any{nanos(since), int64(0)}
 	if feed != "" {
@@ -63,7 +63,7 @@ func (db *DB) RawBodies(ctx context.Context, since time.Time, feed string, fn fu
 		for rows.Next() {
 			var r feedmill.RawBody
 			var at int64
-			if err := rows.Scan(&lastID, &r.Feed, &at, &r.URL, &r.Gzip); err != nil {
+			if err := rows.Scan(&lastID, &r.Feed, &at, &r.URL, &r.ContentType, &r.Gzip); err != nil {
 				rows.Close()
 				return err
 			}

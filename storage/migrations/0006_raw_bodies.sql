@@ -5,6 +5,7 @@ CREATE TABLE raw_bodies (
 	feed_id  INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
 	at       INTEGER NOT NULL,
 	url      TEXT    NOT NULL,
+	content_type TEXT NOT NULL DEFAULT '',
 	body     BLOB    NOT NULL
 );
 CREATE INDEX raw_bodies_at ON raw_bodies(at);
