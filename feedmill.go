@@ -195,6 +195,11 @@ type FetchState struct {
 	// Disabled is set when the feed is gone (HTTP 410); it is not polled on
 	// schedule again until a manual fetch succeeds.
 	Disabled bool
+	// LastSuccess is when the feed was last polled successfully.
+	LastSuccess time.Time
+	// Rate estimates the new items the feed publishes a day (a moving
+	// average over polls); negative while unknown.
+	Rate float64
 }
 
 // Cursor is a position in the listing of items, newest first (by published

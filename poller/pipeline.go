@@ -174,7 +174,6 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	rep.Bytes, rep.Status = res.Bytes, res.Status
 	now := p.now().UTC()
 	st := res.State
-	st.NextCheck = f.Policy.afterSuccess(now, res.Hints)
 	st.MovedTo = prev.MovedTo
 	if res.MovedTo != "" && res.MovedTo != url {
 		st.MovedTo = res.MovedTo
@@ -182,14 +181,22 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	}
 	if res.NotModified {
 		rep.NotModified = true
+		st.Rate = publishRate(prev.Rate, prev.LastSuccess, now, 0)
+		st.NextCheck = f.Policy.afterSuccess(now, res.Hints, st.Rate)
 		rep.state = &st
 		return nil
 	}
-	batch, err := p.Prepare(ctx, f, res)
+	batch, fresh, err := p.prepare(ctx, f, res)
 	if err != nil {
 		rep.Err = err
 		return nil
 	}
+	if prev.Rate < 0 {
+		// Unknown so far: the dates of the document's items tell.
+		prev.Rate = documentRate(res.Feed, now)
+	}
+	st.Rate = publishRate(prev.Rate, prev.LastSuccess, now, fresh)
+	st.NextCheck = f.Policy.afterSuccess(now, res.Hints, st.Rate)
 	batch.State = st
 	batch.Duration, batch.Bytes = p.now().Sub(now), res.Bytes
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
@@ -248,6 +255,13 @@ func (p *Pipeline) recordWithoutItems(ctx context.Context, f Feed, prev feedmill
 // stored unchanged are skipped before the expensive normalization, the rest
 // are normalized and tagged.
 func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (feedmill.Batch, error) {
+	b, _, err := p.prepare(ctx, f, res)
+	return b, err
+}
+
+// prepare is Prepare, also counting the items whose key the feed never
+// carried before (the new items, for the publishing rate).
+func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (feedmill.Batch, int, error) {
 	now := p.now().UTC()
 	doc := res.Feed
 	// Identities first (cheap), to ask the store what it already has;
@@ -255,7 +269,7 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 	d := p.Normalizer.Identify(f.Name, doc, f.URL)
 	known, err := p.Store.KnownHashes(ctx, f.Name, d.Keys())
 	if err != nil {
-		return feedmill.Batch{}, err
+		return feedmill.Batch{}, 0, err
 	}
 	seen := 0
 	items := d.Items(now, func(key, hash string) bool {
@@ -276,8 +290,14 @@ func (p *Pipeline) Prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 	for i := range items {
 		p.tag(f, lang, &items[i])
 	}
+	fresh := 0
+	for _, it := range items {
+		if _, stored := known[it.Key]; !stored {
+			fresh++
+		}
+	}
 	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
-		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, nil
+		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, fresh, nil
 }
 
 // fullTextWorkers is how many article pages of one feed are fetched at a

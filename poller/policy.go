@@ -2,10 +2,12 @@ package poller
 
 import (
 	"hash/fnv"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/feedmill/feedmill/fetcher"
+	"github.com/mmcdole/gofeed"
 )
 
 // Policy decides when a feed is polled again. The feed's cron schedule is
@@ -22,17 +24,86 @@ type Policy struct {
 }
 
 // afterSuccess returns when a feed that was just polled successfully is due
-// again. Caching hints (Cache-Control max-age, Expires, RSS <ttl>) may
+// again. Caching hints (Cache-Control max-age, Expires, RSS <ttl>) and the
+// feed's publishing rate (new items a day; negative when unknown) may
 // lengthen the wait, never beyond MaxInterval; skipHours and skipDays move
 // it out of the hours and days the feed asked to be left alone.
-func (p Policy) afterSuccess(now time.Time, h fetcher.Hints) time.Time {
+func (p Policy) afterSuccess(now time.Time, h fetcher.Hints, rate float64) time.Time {
 	wait := p.MinInterval
-	wait = max(wait, h.MaxAge, h.TTL)
+	wait = max(wait, h.MaxAge, h.TTL, adaptive(rate, p.maxInterval()))
 	if !h.Expires.IsZero() {
 		wait = max(wait, h.Expires.Sub(now))
 	}
 	next := now.Add(p.capped(wait))
 	return p.skip(next, now.Add(p.maxInterval()), h)
+}
+
+// pollsPerItem is how many polls a feed gets, on average, per new item it
+// publishes: a feed with two items a day is polled every three hours, one
+// with a hundred every time the schedule ticks.
+const pollsPerItem = 4
+
+// adaptive is the wait that a publishing rate (new items a day) calls for:
+// none while the rate is unknown, the longest when the feed is silent.
+func adaptive(rate float64, longest time.Duration) time.Duration {
+	switch {
+	case rate < 0:
+		return 0
+	case rate == 0:
+		return longest
+	}
+	return min(time.Duration(float64(24*time.Hour)/(pollsPerItem*rate)), longest)
+}
+
+// rateWindow is the time constant of the publishing-rate average: polls
+// from the last few days count the most.
+const rateWindow = 3 * 24 * time.Hour
+
+// publishRate updates the moving average of new items a day with a poll
+// that found fresh new items, lastSuccess being the previous good poll.
+func publishRate(prev float64, lastSuccess, now time.Time, fresh int) float64 {
+	elapsed := now.Sub(lastSuccess)
+	if lastSuccess.IsZero() || elapsed <= 0 {
+		return prev // the first poll brings the backlog, not a rate
+	}
+	inst := float64(fresh) / (elapsed.Hours() / 24)
+	if prev < 0 {
+		return inst
+	}
+	alpha := 1 - math.Exp(-float64(elapsed)/float64(rateWindow))
+	return prev + alpha*(inst-prev)
+}
+
+// documentRate estimates the new items a day of a feed from the dates of
+// the items in one of its documents: those of the last week, over the week
+// (or over the span they cover, when the document holds less than a week).
+// It is negative when the items carry no usable dates.
+func documentRate(doc *gofeed.Feed, now time.Time) float64 {
+	week := now.Add(-7 * 24 * time.Hour)
+	n, dated := 0, 0
+	oldest := now
+	for _, it := range doc.Items {
+		if it == nil || it.PublishedParsed == nil {
+			continue
+		}
+		dated++
+		if t := *it.PublishedParsed; t.After(week) && !t.After(now.Add(time.Hour)) {
+			n++
+			if t.Before(oldest) {
+				oldest = t
+			}
+		}
+	}
+	if dated == 0 {
+		return -1
+	}
+	span := 7.0
+	if n == len(doc.Items) && n > 1 {
+		// Every item is from the last week: the document is shorter than
+		// a week of publishing, so measure over what it covers.
+		span = max(now.Sub(oldest).Hours()/24, 1.0/24)
+	}
+	return float64(n) / span
 }
 
 // afterFailure returns when a feed whose poll failed for the n-th time in a

@@ -19,21 +19,22 @@ const fetchLogSize = 200
 // old address (validators, a move, a 410) no longer applies.
 func (db *DB) FetchState(ctx context.Context, feed, url string) (feedmill.FetchState, error) {
 	var st feedmill.FetchState
-	var next, since int64
+	var next, since, success int64
 	var status, storedURL string
 	err := db.r.QueryRowContext(ctx, `SELECT url, etag, last_modified, body_hash, next_check, failures, failing_since,
-		moved_to, status FROM feeds WHERE name = ?`, feed).
-		Scan(&storedURL, &st.ETag, &st.LastModified, &st.BodyHash, &next, &st.Failures, &since, &st.MovedTo, &status)
+		moved_to, status, last_success, rate FROM feeds WHERE name = ?`, feed).
+		Scan(&storedURL, &st.ETag, &st.LastModified, &st.BodyHash, &next, &st.Failures, &since, &st.MovedTo, &status,
+			&success, &st.Rate)
 	if errors.Is(err, sql.ErrNoRows) {
-		return feedmill.FetchState{}, nil
+		return feedmill.FetchState{Rate: -1}, nil
 	}
 	if err != nil {
 		return st, fmt.Errorf("storage: fetch state of %s: %w", feed, err)
 	}
 	if storedURL != url {
-		return feedmill.FetchState{}, nil
+		return feedmill.FetchState{Rate: -1}, nil
 	}
-	st.NextCheck, st.FailingSince = fromNanos(next), fromNanos(since)
+	st.NextCheck, st.FailingSince, st.LastSuccess = fromNanos(next), fromNanos(since), fromNanos(success)
 	st.Disabled = status == feedmill.StatusDisabled
 	return st, nil
 }
@@ -67,9 +68,9 @@ func recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, b feedmill.Batch,
 		status = feedmill.StatusDisabled
 	}
 	q := `UPDATE feeds SET last_fetch = ?, status = ?, last_error = ?, http_status = ?, etag = ?, last_modified = ?,
-		body_hash = ?, next_check = ?, failures = ?, failing_since = ?, moved_to = ?`
+		body_hash = ?, next_check = ?, failures = ?, failing_since = ?, moved_to = ?, rate = ?`
 	args := []any{at, status, b.Error, b.HTTPStatus, st.ETag, st.LastModified, st.BodyHash, nanos(st.NextCheck),
-		st.Failures, nanos(st.FailingSince), st.MovedTo}
+		st.Failures, nanos(st.FailingSince), st.MovedTo, st.Rate}
 	if status == feedmill.StatusOK {
 		q += `, last_success = ?`
 		args = append(args, at)

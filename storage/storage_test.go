@@ -188,7 +188,7 @@ func TestFeedStateAndReopen(t *testing.T) {
 	if st, err := db.FetchState(ctx, "bad", "http://b/"); err != nil || st != badState {
 		t.Errorf("FetchState = %+v, %v\nwant %+v", st, err, badState)
 	}
-	if st, _ := db.FetchState(ctx, "bad", "http://elsewhere/"); st != (feedmill.FetchState{}) {
+	if st, _ := db.FetchState(ctx, "bad", "http://elsewhere/"); st != (feedmill.FetchState{Rate: -1}) {
 		t.Errorf("FetchState after the configured URL changed = %+v, want a fresh start", st)
 	}
 	log, err := db.FetchLog(ctx, "good", 0)
