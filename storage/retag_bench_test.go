@@ -168,6 +168,28 @@ func BenchmarkRetag(b *testing.B) {
 		b.ReportMetric(float64(changed)/float64(b.N), "changed/op")
 		record(b, "retag-changed")
 	})
+	// On a shared machine one run of each says little: alternate them and
+	// compare the fastest of each.
+	var minBare, minRetag time.Duration
+	for range 3 {
+		t0 := time.Now()
+		if _, err := db.BareRead(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := db.Retag(ctx, storage.ScanOptions{}, tagger.Tag, nil); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if d := t1.Sub(t0); minBare == 0 || d < minBare {
+			minBare = d
+		}
+		if d := t2.Sub(t1); minRetag == 0 || d < minRetag {
+			minRetag = d
+		}
+	}
+	b.Logf("rows=%d fastest of 3 alternated runs: bare read %s, retag %s = %.2fx",
+		n, minBare.Round(time.Millisecond), minRetag.Round(time.Millisecond), float64(minRetag)/float64(minBare))
 	if bare := perRow["bare-read"]; bare > 0 {
 		b.Logf("rows=%d bare read %.0f ns/row; retag unchanged %.0f ns/row = %.2fx; retag changed %.0f ns/row = %.2fx",
 			n, bare, perRow["retag-unchanged"], perRow["retag-unchanged"]/bare, perRow["retag-changed"], perRow["retag-changed"]/bare)
