@@ -412,6 +412,15 @@ func Tag(set *topics.Set, it *feedmill.Item, tags []string) []feedmill.TopicMatc
 // PollAll polls feeds concurrently, at most concurrency at a time, and
 // calls report (from one goroutine at a time) as each finishes.
 func (p *Pipeline) PollAll(ctx context.Context, feeds []Feed, concurrency int, report func(Report)) {
+	p.each(ctx, feeds, concurrency, p.Poll, report)
+}
+
+// PollAllDue is PollAll for the feeds that are due (see PollIfDue).
+func (p *Pipeline) PollAllDue(ctx context.Context, feeds []Feed, concurrency int, report func(Report)) {
+	p.each(ctx, feeds, concurrency, p.PollIfDue, report)
+}
+
+func (p *Pipeline) each(ctx context.Context, feeds []Feed, concurrency int, poll func(context.Context, Feed) Report, report func(Report)) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
@@ -427,7 +436,7 @@ func (p *Pipeline) PollAll(ctx context.Context, feeds []Feed, concurrency int, r
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			rep := p.Poll(ctx, f)
+			rep := poll(ctx, f)
 			if report != nil {
 				mu.Lock()
 				report(rep)

@@ -16,8 +16,9 @@ type Scheduler struct {
 	Pipeline    *Pipeline
 	Feeds       []Feed
 	Concurrency int
-	// PollAtStart polls every feed once when Run starts, so a fresh daemon
-	// has content without waiting for the first tick.
+	// PollAtStart polls the feeds that are due when Run starts (all of them
+	// in a new database; not those backing off or asked to wait), so a
+	// daemon has content without waiting for the first tick.
 	PollAtStart bool
 }
 
@@ -70,7 +71,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	if s.PollAtStart {
 		wg.Go(func() {
-			s.Pipeline.PollAll(ctx, s.Feeds, max(s.Concurrency, 1), nil)
+			s.Pipeline.PollAllDue(ctx, s.Feeds, max(s.Concurrency, 1), nil)
 		})
 	}
 	c.Start()

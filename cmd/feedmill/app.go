@@ -116,18 +116,30 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	tagger, fingerprint, err := rules(cfg)
-	if err != nil {
-		return nil, err
-	}
-	set := tagger.Set
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	root, err := filepath.Abs(filepath.Dir(e.resolveConfigPath()))
-	if err != nil {
+	a := &app{db: db, archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
+	if err := a.configure(cfg, e.resolveConfigPath(), log); err != nil {
+		db.Close()
 		return nil, err
+	}
+	a.archive.Start()
+	return a, nil
+}
+
+// configure builds the pipeline and the feeds from cfg, read from
+// configPath. It changes nothing when cfg is unusable, so a reload with a
+// bad configuration keeps the running one.
+func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger) error {
+	tagger, fingerprint, err := rules(cfg)
+	if err != nil {
+		return err
+	}
+	root, err := filepath.Abs(filepath.Dir(configPath))
+	if err != nil {
+		return err
 	}
 	newFetcher := func(f config.Feed) *fetcher.Fetcher {
 		return fetcher.New(fetcher.Options{
@@ -138,20 +150,17 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 			FileRoot:  root,
 		})
 	}
-	defaultFetcher := newFetcher(config.Feed{})
-	a := &app{cfg: cfg, db: db, tagger: tagger, fingerprint: fingerprint,
-		archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
-	a.archive.Start()
 	norm := normalize.New(nil)
-	a.pipeline = &poller.Pipeline{
+	pipeline := &poller.Pipeline{
 		Archive:    a.archive,
-		Store:      db,
-		Fetcher:    defaultFetcher,
+		Store:      a.db,
+		Fetcher:    newFetcher(config.Feed{}),
 		Normalizer: norm,
-		Topics:     set,
+		Topics:     tagger.Set,
 		Log:        log,
 		FullText:   fullTextExtractor(cfg, norm),
 	}
+	var feeds []poller.Feed
 	for _, f := range cfg.Feeds {
 		pf := poller.Feed{Name: f.Name, URL: f.URL, Schedule: cfg.FeedSchedule(f), Title: f.Title, Tags: f.Tags,
 			FullContent: f.FullContent}
@@ -162,9 +171,10 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 		if f.Timeout != 0 || f.UserAgent != "" || f.MaxBody != 0 {
 			pf.Fetcher = newFetcher(f)
 		}
-		a.feeds = append(a.feeds, pf)
+		feeds = append(feeds, pf)
 	}
-	return a, nil
+	a.cfg, a.tagger, a.fingerprint, a.pipeline, a.feeds = cfg, tagger, fingerprint, pipeline, feeds
+	return nil
 }
 
 // Close stores the raw bodies still queued and closes the database.

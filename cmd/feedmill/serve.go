@@ -5,11 +5,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/feedmill/feedmill/config"
 	"github.com/feedmill/feedmill/feedgen"
 	"github.com/feedmill/feedmill/poller"
 	"github.com/feedmill/feedmill/server"
@@ -19,7 +25,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	noInitial := fs.Bool("no-initial-poll", false, "wait for the first scheduled tick instead of polling every feed at start")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill serve [--config FILE]\n\nRun the daemon: poll feeds on their schedules and serve the outputs over HTTP.\nSIGINT or SIGTERM stops it cleanly; a second one stops it at once.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: feedmill serve [--config FILE]\n\nRun the daemon: poll feeds on their schedules and serve the outputs over HTTP.\nSIGHUP reloads the configuration (a bad one is logged and the running one kept).\nSIGINT or SIGTERM stops it cleanly; a second one stops it at once.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := e.parseFlags(fs, args); err != nil {
@@ -43,8 +49,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sc.MaxAge = scheduleInterval(a.cfg.Schedule)
+	handler := &swapHandler{}
+	handler.set(server.New(a.db, sc))
 	srv := &http.Server{
-		Handler:           server.New(a.db, sc),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -56,11 +64,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("serving", "listen", ln.Addr().String(), "database", a.db.Path(), "feeds", len(a.feeds), "outputs", len(a.cfg.Outputs))
 	fmt.Fprintf(e.stdout, "feedmill %s listening on http://%s\n", "serve", ln.Addr())
-	for _, o := range sc.Outputs {
-		for _, f := range feedgen.Formats {
-			fmt.Fprintf(e.stdout, "  %-24s %s\n", o.Name+" ("+string(f)+")", o.URL(f))
-		}
-	}
+	printOutputs(e, sc)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
@@ -72,15 +80,44 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			cancel()
 		}
 	})
-	sched := &poller.Scheduler{Pipeline: a.pipeline, Feeds: a.feeds, Concurrency: a.cfg.Concurrency, PollAtStart: !*noInitial}
-	wg.Go(func() {
-		if err := sched.Run(runCtx); err != nil {
-			errc <- err
-			cancel()
+	pollAtStart := !*noInitial
+	for runCtx.Err() == nil {
+		// One generation of the scheduler per configuration.
+		schedCtx, stopSched := context.WithCancel(runCtx)
+		done := make(chan struct{})
+		sched := &poller.Scheduler{Pipeline: a.pipeline, Feeds: a.feeds, Concurrency: a.cfg.Concurrency, PollAtStart: pollAtStart}
+		go func() {
+			defer close(done)
+			if err := sched.Run(schedCtx); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+		next := waitForReload(runCtx, hup, e, a, log)
+		stopSched()
+		<-done
+		if next == nil {
+			break
 		}
-	})
+		// The new configuration, applied between two generations.
+		if err := a.configure(next, e.resolveConfigPath(), log); err != nil {
+			log.Error("reload: keeping the running configuration", "err", err)
+			continue
+		}
+		if err := a.retagIfRulesChanged(runCtx, log); err != nil {
+			log.Error("reload: retag", "err", err)
+		}
+		nsc, err := a.serverConfig(log)
+		if err != nil {
+			log.Error("reload: outputs", "err", err)
+			continue
+		}
+		nsc.MaxAge = scheduleInterval(a.cfg.Schedule)
+		handler.set(server.New(a.db, nsc))
+		pollAtStart = true // new feeds are due at once
+		log.Info("reloaded the configuration", "feeds", len(a.feeds), "topics", len(a.cfg.Topics), "outputs", len(a.cfg.Outputs))
+	}
 
-	<-runCtx.Done()
 	// From here a second signal kills the process at once.
 	e.stopSignals()
 	log.Info("shutting down: waiting for fetches in flight")
@@ -97,6 +134,55 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	default:
 		return nil
 	}
+}
+
+// waitForReload blocks until the daemon stops (nil) or a SIGHUP brings a
+// valid configuration. A configuration that does not load, or changes what
+// only a restart can change, is logged and the running one kept.
+func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, log *slog.Logger) *config.Config {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+		}
+		log.Info("SIGHUP: reloading the configuration", "config", e.resolveConfigPath())
+		next, err := e.loadConfig()
+		if err == nil {
+			_, _, err = rules(next)
+		}
+		if err != nil {
+			log.Error("reload: the new configuration is invalid; keeping the running one", "err", err)
+			continue
+		}
+		if next.Database != a.cfg.Database {
+			log.Warn("reload: database changes need a restart; keeping " + a.cfg.Database)
+			next.Database = a.cfg.Database
+		}
+		if next.Listen != a.cfg.Listen {
+			log.Warn("reload: listen changes need a restart; keeping " + a.cfg.Listen)
+			next.Listen = a.cfg.Listen
+		}
+		return next
+	}
+}
+
+// printOutputs prints the subscribe URLs of the public outputs.
+func printOutputs(e *env, sc server.Config) {
+	for _, o := range sc.Outputs {
+		for _, f := range feedgen.Formats {
+			fmt.Fprintf(e.stdout, "  %-24s %s\n", o.Name+" ("+string(f)+")", o.URL(f))
+		}
+	}
+}
+
+// swapHandler serves with the handler of the current configuration.
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
 }
 
 // scheduleInterval is how long readers may cache an output: the time
