@@ -41,10 +41,10 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Window:          48 * time.Hour,
-		SameText:        0.5,
-		MinText:         0.1,
+		SameText:        0.4,
+		MinText:         0.15,
 		MinTitleShared:  2,
-		MinTitleOverlap: 0.3,
+		MinTitleOverlap: 0.4,
 	}
 }
 

@@ -40,14 +40,20 @@ type corpusItem struct {
 	Published  time.Time
 }
 
+// corpusCache keeps the parsed corpus for the tests of one process.
+var corpusCache []*corpusItem
+
 // loadCorpus parses every snapshot of corpusFeeds and returns each distinct
 // item (by feed and link) once, in publication order.
-func loadCorpus(tb testing.TB) []*corpusItem {
+func loadCorpus(tb testing.TB) (items []*corpusItem) {
 	tb.Helper()
+	if corpusCache != nil {
+		return corpusCache
+	}
+	defer func() { corpusCache = items }()
 	if _, err := os.Stat(corpusDir); err != nil {
 		tb.Skipf("corpus not available: %v", err)
 	}
-	var items []*corpusItem
 	seen := map[string]bool{}
 	p := gofeed.NewParser()
 	for _, dir := range corpusFeeds {

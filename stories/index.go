@@ -1,6 +1,7 @@
 package stories
 
 import (
+	"math"
 	"time"
 
 	feedmill "github.com/feedmill/feedmill"
@@ -37,6 +38,9 @@ const maxPosting = 64
 
 // story is an open story: its centre and when it started.
 type story struct {
+	// centre is the story's first item. Every member was compared with it
+	// when it joined, so members stay close to one item and unrelated
+	// stories never chain through a member in between.
 	centre Signature
 	start  int64 // unix nanoseconds of the centre's publication
 	gen    int64
@@ -50,6 +54,7 @@ type generation struct {
 	titles  map[uint32][]int64 // title word hash → stories, oldest first
 	bands   map[uint64][]int64 // band key → stories
 	stories []int64            // stories whose centre falls in this generation
+	items   int                // items added in this generation
 }
 
 // Index groups items into stories incrementally. Add costs a few map
@@ -203,10 +208,11 @@ func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 // match applies the thresholds of Config to a story's centre and a new
 // item, and scores the match for choosing among several stories.
 func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
-	shared, overlap, conflict := titleMatch(centre.Title, sig.Title)
+	shared, _, conflict := titleMatch(centre.Title, sig.Title)
 	if conflict {
 		return 0, false
 	}
+	overlap := ix.weightedOverlap(centre.Title, sig.Title)
 	sim := Similarity(centre, sig)
 	ok = sim >= ix.cfg.SameText ||
 		sim >= ix.cfg.MinText && shared >= ix.cfg.MinTitleShared && overlap >= ix.cfg.MinTitleOverlap
@@ -216,6 +222,7 @@ func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
 // insert makes story s a candidate for items that share a title word or a
 // band with sig.
 func (ix *Index) insert(g *generation, s int64, sig *Signature) {
+	g.items++
 	for _, w := range sig.Title {
 		g.titles[w] = appendCapped(g.titles[w], s)
 	}
@@ -270,4 +277,46 @@ func absDiff(a, b int64) int64 {
 		return a - b
 	}
 	return b - a
+}
+
+// weight is the inverse document frequency of a title word among the items
+// of the window: a word in many titles ("storm", "election") says less about
+// two titles being one story than a name found in few.
+func (ix *Index) weight(w uint32) float64 {
+	n, df := 0, 0
+	for _, g := range ix.gens {
+		if g != nil {
+			n += g.items
+			df += len(g.titles[w])
+		}
+	}
+	return math.Log(float64(n+2) / float64(df+1))
+}
+
+// weightedOverlap is the weight of the words two titles share over the
+// weight of the lighter title.
+func (ix *Index) weightedOverlap(a, b []uint32) float64 {
+	var wa, wb, shared float64
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			wa += ix.weight(a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			wb += ix.weight(b[j])
+			j++
+		default:
+			w := ix.weight(a[i])
+			wa += w
+			wb += w
+			shared += w
+			i++
+			j++
+		}
+	}
+	if d := min(wa, wb); d > 0 {
+		return shared / d
+	}
+	return 0
 }

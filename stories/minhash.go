@@ -18,7 +18,7 @@ const NumHashes = 128
 const signatureVersion = 1
 
 // Signature is the compact fingerprint of an item that the grouping
-// compares: a MinHash of the words and word pairs of its title and lead, and
+// compares: a MinHash of the words of its title and lead, and
 // the set of its title words. It is computed once per item (Sign), and can be
 // stored (Encode) so that stories can be regrouped without the items' text.
 //
@@ -62,23 +62,20 @@ func Sign(title, content string) Signature {
 }
 
 // SignTokens computes the Signature of tokenized text. The features are
-// the distinct words and pairs of adjacent words of Text; an item with no
-// words gets the signature of the empty set, which is similar to nothing.
+// the distinct (stemmed) words of Text: 1-word shingles. Sources that report
+// one event in their own words share names and key words far more than
+// word pairs; on the labelled corpus pairs, adding 2-word shingles lowered
+// recall at every precision. An item with no words gets the signature of
+// the empty set, which is similar to nothing.
 func SignTokens(t Tokens) Signature {
 	var s Signature
 	for i := range s.Min {
 		s.Min[i] = 0xffff
 	}
 	if len(t.Text) > 0 {
-		feats := make([]uint64, 0, 2*len(t.Text))
-		prev := uint64(0)
-		for i, w := range t.Text {
-			h := hashWord(w)
-			feats = append(feats, h)
-			if i > 0 {
-				feats = append(feats, mix(prev*31+h))
-			}
-			prev = h
+		feats := make([]uint64, 0, len(t.Text))
+		for _, w := range t.Text {
+			feats = append(feats, hashWord(w))
 		}
 		slices.Sort(feats)
 		feats = slices.Compact(feats)

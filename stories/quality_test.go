@@ -41,11 +41,19 @@ func readPairs(t *testing.T) []labelledPair {
 	return ps
 }
 
+// sigCache holds the signatures of loadCorpus, which is the same for a process.
+var sigCache []Signature
+
 // groupCorpus feeds every corpus item through an Index in publication order,
 // as storage would: items with the same de-duplication link are one item.
 // It returns the story of each item, by feed, file and link.
 func groupCorpus(t *testing.T, cfg Config) (story map[string]int64, titles map[string]string, nStories, nItems int) {
 	items := loadCorpus(t)
+	if sigCache == nil {
+		for _, it := range items {
+			sigCache = append(sigCache, Sign(it.Title, it.Content))
+		}
+	}
 	ix := NewIndex(cfg)
 	byKey := map[string]int64{}
 	story = map[string]int64{}
@@ -58,7 +66,7 @@ func groupCorpus(t *testing.T, cfg Config) (story map[string]int64, titles map[s
 			story[ref] = s
 			continue
 		}
-		s, _ := ix.Add(Doc{ID: int64(i + 1), Published: it.Published, Sig: Sign(it.Title, it.Content)})
+		s, _ := ix.Add(Doc{ID: int64(i + 1), Published: it.Published, Sig: sigCache[i]})
 		byKey[it.Key] = s
 		story[ref] = s
 		stories[s] = true

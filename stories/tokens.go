@@ -101,9 +101,28 @@ func contentWords(ws []string) []string {
 		if stopwords[w] || len(w) == 1 && w[0] < '0' || len(w) == 1 && w[0] > '9' && w[0] < 0x80 {
 			continue
 		}
-		out = append(out, w)
+		out = append(out, stem(w))
 	}
 	return out
+}
+
+// stemLen is the length, in letters, to which Latin-script words are cut:
+// truncation is a crude stemmer, but it folds besiege, besieged and
+// besieging, or crash and crashes, with no language rules to maintain.
+const stemLen = 5
+
+// stem cuts a word of Latin letters to its first stemLen letters. Words
+// with digits and other scripts are kept whole.
+func stem(w string) string {
+	if len(w) <= stemLen {
+		return w
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			return w
+		}
+	}
+	return w[:stemLen]
 }
 
 // hasDigit reports whether a word contains a digit of any script: such
