@@ -2,6 +2,7 @@ package stories
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	feedmill "github.com/feedmill/feedmill"
@@ -31,10 +32,12 @@ const (
 	rows  = 3
 )
 
-// maxPosting bounds the stories remembered per title word in a generation:
-// a word in hundreds of titles ("trump") is of little help past its most
-// recent uses, and the bound keeps Add constant-time.
-const maxPosting = 64
+// maxPosting bounds the stories remembered per title word in a generation.
+// A word found in that many titles ("trump", "covid") is too common to find
+// candidates with: Add skips its postings, and the rarer words of the same
+// title find the story. The bound keeps Add constant-time; the word still
+// counts, with a low weight, when titles are compared.
+const maxPosting = 32
 
 // story is an open story: its centre and when it started.
 type story struct {
@@ -49,12 +52,42 @@ type story struct {
 // generation holds the lookup tables of the items published in one half
 // window. Three generations cover every story that an item can join, so
 // expiring a generation drops whole maps instead of single entries.
+//
+// The maps hold no pointers, so that a full window costs the garbage
+// collector nothing to scan: postings are linked lists in one slice.
 type generation struct {
 	num     int64
-	titles  map[uint32][]int64 // title word hash → stories, oldest first
-	bands   map[uint64][]int64 // band key → stories
+	titles  map[uint32]posting // title word hash → its stories
+	entries []entry            // the postings' cells
+	bands   map[uint64]int64   // band key → the latest story with it
 	stories []int64            // stories whose centre falls in this generation
 	items   int                // items added in this generation
+}
+
+// posting is the list of stories with one title word: its newest cell and
+// its length.
+type posting struct{ head, n int32 }
+
+// entry is one cell of a posting; next is -1 at the end.
+type entry struct {
+	story int64
+	next  int32
+}
+
+// add prepends story s to word w's posting unless it is already first or
+// the posting is full: a full posting only says that the word is common
+// (see maxPosting).
+func (g *generation) add(w uint32, s int64) (added bool) {
+	p, ok := g.titles[w]
+	if !ok {
+		p.head = -1
+	}
+	if p.n >= maxPosting || p.n > 0 && g.entries[p.head].story == s {
+		return false
+	}
+	g.entries = append(g.entries, entry{story: s, next: p.head})
+	g.titles[w] = posting{head: int32(len(g.entries) - 1), n: p.n + 1}
+	return true
 }
 
 // Index groups items into stories incrementally. Add costs a few map
@@ -67,7 +100,11 @@ type Index struct {
 	started bool
 	gens    [3]*generation
 	stories map[int64]*story
-	seen    map[int64]uint8 // scratch: candidate → shared title words
+	df      map[uint32]int32 // title word → stories listing it, all generations
+	items   int              // items in all generations
+	docW    []float64        // scratch: weights of the new item's title words
+	cands   []int64          // scratch: candidate stories, once per shared title word
+	banded  []int64          // scratch: candidate stories sharing a band
 }
 
 // NewIndex returns an empty Index with the thresholds of cfg, which must be
@@ -77,7 +114,7 @@ func NewIndex(cfg Config) *Index {
 		cfg:     cfg,
 		half:    max(int64(cfg.Window/2), 1),
 		stories: make(map[int64]*story),
-		seen:    make(map[int64]uint8),
+		df:      make(map[uint32]int32),
 	}
 }
 
@@ -143,7 +180,7 @@ func (ix *Index) advance(t int64) *generation {
 	g := ix.gens[slot]
 	if g == nil || g.num != n {
 		ix.drop(n)
-		g = &generation{num: n, titles: make(map[uint32][]int64), bands: make(map[uint64][]int64)}
+		g = &generation{num: n, titles: make(map[uint32]posting), bands: make(map[uint64]int64)}
 		ix.gens[slot] = g
 	}
 	return g
@@ -156,19 +193,23 @@ func (ix *Index) drop(n int64) {
 		for _, id := range old.stories {
 			delete(ix.stories, id)
 		}
+		for w, p := range old.titles {
+			if ix.df[w] -= p.n; ix.df[w] <= 0 {
+				delete(ix.df, w)
+			}
+		}
+		ix.items -= old.items
 		ix.gens[slot] = nil
 	}
 }
 
-// Candidate flags in Index.seen.
-const (
-	countMask = 0x7f // title words shared (saturating)
-	viaBand   = 0x80 // shares an LSH band
-)
-
 // best returns the open story that a signature published at t joins.
 func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
-	clear(ix.seen)
+	cands, banded := ix.cands[:0], ix.banded[:0]
+	ix.docW = ix.docW[:0]
+	for _, w := range sig.Title {
+		ix.docW = append(ix.docW, ix.weight(w))
+	}
 	var keys [bands]uint64
 	bandKeys(sig, &keys)
 	for _, g := range ix.gens {
@@ -176,32 +217,53 @@ func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 			continue
 		}
 		for _, w := range sig.Title {
-			for _, s := range g.titles[w] {
-				if c := ix.seen[s]; c&countMask < countMask {
-					ix.seen[s] = c + 1
+			if p, found := g.titles[w]; found && p.n < maxPosting {
+				for e := p.head; e >= 0; e = g.entries[e].next {
+					cands = append(cands, g.entries[e].story)
 				}
 			}
 		}
 		for _, k := range keys {
-			for _, s := range g.bands[k] {
-				ix.seen[s] |= viaBand
+			if s, found := g.bands[k]; found {
+				banded = append(banded, s)
 			}
 		}
 	}
+	// A story must share MinTitleShared title words or a band to be
+	// compared at all. Postings hold a story at most once per generation
+	// and word, so a story counted n times shares about n words.
+	slices.Sort(cands)
+	slices.Sort(banded)
+	banded = slices.Compact(banded)
 	var bestScore float64
-	for s, c := range ix.seen {
-		if c&viaBand == 0 && int(c&countMask) < ix.cfg.MinTitleShared {
-			continue // cannot match: too few title words in common
-		}
+	consider := func(s int64) {
 		st := ix.stories[s]
 		if st == nil || absDiff(st.start, t) > int64(ix.cfg.Window) {
-			continue
+			return
 		}
 		score, match := ix.match(&st.centre, sig)
 		if match && (score > bestScore || score == bestScore && s < id) {
 			id, ok, bestScore = s, true, score
 		}
 	}
+	for i := 0; i < len(cands); {
+		j := i + 1
+		for j < len(cands) && cands[j] == cands[i] {
+			j++
+		}
+		if j-i >= ix.cfg.MinTitleShared {
+			consider(cands[i])
+		} else if _, found := slices.BinarySearch(banded, cands[i]); found {
+			consider(cands[i])
+		}
+		i = j
+	}
+	for _, s := range banded {
+		if _, found := slices.BinarySearch(cands, s); !found {
+			consider(s)
+		}
+	}
+	ix.cands, ix.banded = cands, banded
 	return id, ok
 }
 
@@ -212,7 +274,7 @@ func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
 	if conflict {
 		return 0, false
 	}
-	overlap := ix.weightedOverlap(centre.Title, sig.Title)
+	overlap := ix.weightedOverlap(centre.Title, sig.Title, ix.docW)
 	sim := Similarity(centre, sig)
 	ok = sim >= ix.cfg.SameText ||
 		sim >= ix.cfg.MinText && shared >= ix.cfg.MinTitleShared && overlap >= ix.cfg.MinTitleOverlap
@@ -223,8 +285,11 @@ func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
 // band with sig.
 func (ix *Index) insert(g *generation, s int64, sig *Signature) {
 	g.items++
+	ix.items++
 	for _, w := range sig.Title {
-		g.titles[w] = appendCapped(g.titles[w], s)
+		if g.add(w, s) {
+			ix.df[w]++
+		}
 	}
 	if empty(sig) {
 		return
@@ -232,20 +297,8 @@ func (ix *Index) insert(g *generation, s int64, sig *Signature) {
 	var keys [bands]uint64
 	bandKeys(sig, &keys)
 	for _, k := range keys {
-		g.bands[k] = appendCapped(g.bands[k], s)
+		g.bands[k] = s
 	}
-}
-
-// appendCapped appends s unless it is already last, keeping at most
-// maxPosting entries (the newest).
-func appendCapped(l []int64, s int64) []int64 {
-	if n := len(l); n > 0 && l[n-1] == s {
-		return l
-	}
-	if len(l) >= 2*maxPosting {
-		l = append(l[:0], l[len(l)-maxPosting+1:]...)
-	}
-	return append(l, s)
 }
 
 // bandKeys computes the LSH band keys of a signature.
@@ -283,19 +336,12 @@ func absDiff(a, b int64) int64 {
 // of the window: a word in many titles ("storm", "election") says less about
 // two titles being one story than a name found in few.
 func (ix *Index) weight(w uint32) float64 {
-	n, df := 0, 0
-	for _, g := range ix.gens {
-		if g != nil {
-			n += g.items
-			df += len(g.titles[w])
-		}
-	}
-	return math.Log(float64(n+2) / float64(df+1))
+	return math.Log(float64(ix.items+2) / float64(ix.df[w]+1))
 }
 
 // weightedOverlap is the weight of the words two titles share over the
 // weight of the lighter title.
-func (ix *Index) weightedOverlap(a, b []uint32) float64 {
+func (ix *Index) weightedOverlap(a, b []uint32, bw []float64) float64 {
 	var wa, wb, shared float64
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -304,10 +350,10 @@ func (ix *Index) weightedOverlap(a, b []uint32) float64 {
 			wa += ix.weight(a[i])
 			i++
 		case i == len(a) || b[j] < a[i]:
-			wb += ix.weight(b[j])
+			wb += bw[j]
 			j++
 		default:
-			w := ix.weight(a[i])
+			w := bw[j]
 			wa += w
 			wb += w
 			shared += w

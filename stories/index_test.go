@@ -2,6 +2,7 @@ package stories
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -192,9 +193,10 @@ func synthetic(n int, seed uint64) []Doc {
 	return docs
 }
 
-// zipf draws a word of a 50,000-word vocabulary with a Zipf-like law.
+// zipf draws a word of a 50,000-word vocabulary by Zipf's law (a word's
+// frequency inversely proportional to its rank), as content words are.
 func zipf(r *rand.Rand) int {
-	return int(50000 * r.Float64() * r.Float64() * r.Float64())
+	return int(math.Exp(r.Float64()*math.Log(50000))) - 1
 }
 
 func TestDeterminism(t *testing.T) {
