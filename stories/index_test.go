@@ -313,3 +313,25 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestHTMLPrefix(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc"},
+		{"aé", 2, "a"}, // é is 2 bytes: never cut inside a rune
+		{"<p>ঢাকা</p>", 5, "<p>"},
+	}
+	for _, tt := range tests {
+		if got := htmlPrefix(tt.in, tt.n); got != tt.want {
+			t.Errorf("htmlPrefix(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+	long := "<p>" + strings.Repeat("word ", 10000) + "</p>"
+	if got := Tokenize("", long); len(got.Text) == 0 || len(got.Text) > LeadWords {
+		t.Errorf("long content: %d lead tokens", len(got.Text))
+	}
+}

@@ -3,6 +3,7 @@ package stories
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/feedmill/feedmill/normalize"
 	"github.com/feedmill/feedmill/topics"
@@ -67,11 +68,27 @@ type Tokens struct {
 // without stopwords.
 func Tokenize(title, content string) Tokens {
 	title = normalize.Title(title)
-	lead := leadText(normalize.Text(content), LeadWords)
+	lead := leadText(normalize.Text(htmlPrefix(content, maxLeadHTML)), LeadWords)
 	t := Tokens{Title: contentWords(topics.Tokenize(title))}
 	t.Text = append(t.Text, t.Title...)
 	t.Text = append(t.Text, contentWords(topics.Tokenize(lead))...)
 	return t
+}
+
+// maxLeadHTML bounds the HTML read for the lead: LeadWords words fit in
+// far less, and full-content feeds carry whole articles.
+const maxLeadHTML = 16 << 10
+
+// htmlPrefix cuts s to at most n bytes, on a rune boundary. A tag cut in
+// two at the end is dropped by normalize.Text with the rest of the markup.
+func htmlPrefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // leadText returns the first n words of s (split on white space).
