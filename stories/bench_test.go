@@ -48,3 +48,16 @@ func BenchmarkSign(b *testing.B) {
 		Sign(title, content)
 	}
 }
+
+// BenchmarkSignCorpus is Sign over the real items of the corpus, one item
+// per iteration (skipped without the corpus).
+func BenchmarkSignCorpus(b *testing.B) {
+	items := loadCorpus(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		it := items[i%len(items)]
+		Sign(it.Title, it.Content)
+		i++
+	}
+}

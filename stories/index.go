@@ -230,8 +230,8 @@ func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 		}
 	}
 	// A story must share MinTitleShared title words or a band to be
-	// compared at all. Postings hold a story at most once per generation
-	// and word, so a story counted n times shares about n words.
+	// compared at all. The count is a cheap filter (a story listed twice
+	// under one word counts twice); match decides on the exact titles.
 	slices.Sort(cands)
 	slices.Sort(banded)
 	banded = slices.Compact(banded)
