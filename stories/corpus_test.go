@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,21 +102,3 @@ func loadCorpus(tb testing.TB) (items []*corpusItem) {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.Before(items[j].Published) })
 	return items
 }
-
-func TestDumpCorpus(t *testing.T) {
-	out := os.Getenv("STORIES_DUMP")
-	if out == "" {
-		t.Skip("set STORIES_DUMP")
-	}
-	var b strings.Builder
-	for i, it := range loadCorpus(t) {
-		text := strings.Fields(normalize.Text(it.Content))
-		if len(text) > 30 {
-			text = text[:30]
-		}
-		b.WriteString(strings.Join([]string{itoa(i), it.Feed, it.File, it.Published.UTC().Format(time.RFC3339), it.Link, it.Title, strings.Join(text, " ")}, "\t") + "\n")
-	}
-	os.WriteFile(out, []byte(b.String()), 0o644)
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }
