@@ -14,7 +14,7 @@ import (
 // item), either their texts are nearly the same (Similarity at least
 // SameText), or their texts are alike (at least MinText) and their titles
 // share at least MinTitleShared words making at least MinTitleOverlap of the
-// shorter title. In both cases titles whose numbers conflict (each has a
+// (weighted) shorter title. In both cases titles whose numbers conflict (each has a
 // number the other lacks: "September 17" and "September 18") never join.
 type Config struct {
 	// Window bounds a story in time: an item joins a story only if it was
@@ -25,14 +25,16 @@ type Config struct {
 	// their titles (a wire story under two headlines). Default 0.5.
 	SameText float64
 	// MinText is the least similarity of title and lead for items whose
-	// titles also agree. Default 0.1: two reports of one event written
+	// titles also agree. Default 0.15: two reports of one event written
 	// separately share names and key words, rarely phrasing.
 	MinText float64
 	// MinTitleShared is the least number of title words (stopwords aside)
 	// that the two titles share. Default 2.
 	MinTitleShared int
-	// MinTitleOverlap is the least share of the shorter title's words found
-	// in the other title. Default 0.3.
+	// MinTitleOverlap is the least share of the shorter title found in the
+	// other, each word weighted by its rarity among the titles of the
+	// window (inverse document frequency), so that shared names count more
+	// than shared topic words ("storm", "election"). Default 0.4.
 	MinTitleOverlap float64
 }
 
