@@ -22,7 +22,7 @@ type Config struct {
 	Window time.Duration
 	// SameText is the estimated Jaccard similarity of title-and-lead word
 	// features at or above which two items are the same story whatever
-	// their titles (a wire story under two headlines). Default 0.5.
+	// their titles (a wire story under two headlines). Default 0.4.
 	SameText float64
 	// MinText is the least similarity of title and lead for items whose
 	// titles also agree. Default 0.15: two reports of one event written
