@@ -141,20 +141,20 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	newFetcher := func(f config.Feed) *fetcher.Fetcher {
-		return fetcher.New(fetcher.Options{
-			UserAgent: cfg.FeedUserAgent(f),
-			Timeout:   cfg.FeedTimeout(f),
-			MaxBody:   cfg.FeedMaxBody(f),
-			PerHost:   cfg.PerHost,
-			FileRoot:  root,
-		})
-	}
+	// One set of connections for every feed, so per_host holds across
+	// feeds whatever their own settings.
+	base := fetcher.New(fetcher.Options{
+		UserAgent: cfg.UserAgent,
+		Timeout:   time.Duration(cfg.Timeout),
+		MaxBody:   int64(cfg.MaxBody),
+		PerHost:   cfg.PerHost,
+		FileRoot:  root,
+	})
 	norm := normalize.New(nil)
 	pipeline := &poller.Pipeline{
 		Archive:    a.archive,
 		Store:      a.db,
-		Fetcher:    newFetcher(config.Feed{}),
+		Fetcher:    base,
 		Normalizer: norm,
 		Topics:     tagger.Set,
 		Log:        log,
@@ -169,7 +169,7 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		}
 		pf.Policy.MinInterval, pf.Policy.MaxInterval = cfg.FeedIntervals(f)
 		if f.Timeout != 0 || f.UserAgent != "" || f.MaxBody != 0 {
-			pf.Fetcher = newFetcher(f)
+			pf.Fetcher = base.Derive(cfg.FeedUserAgent(f), cfg.FeedTimeout(f), cfg.FeedMaxBody(f))
 		}
 		feeds = append(feeds, pf)
 	}
