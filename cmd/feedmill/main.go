@@ -70,6 +70,8 @@ func commands() []command {
 		{"fetch", "fetch all (or the named) feeds once, now", cmdFetch},
 		{"items", "list stored items, newest first", cmdItems},
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
+		{"outputs", "print the subscribe URLs of the outputs", cmdOutputs},
+		{"opml", "export the feeds as OPML, or import an OPML file's feeds", cmdOPML},
 		{"check", "validate the configuration", cmdCheck},
 		{"version", "print the version", cmdVersion},
 	}
