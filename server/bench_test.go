@@ -35,8 +35,20 @@ func BenchmarkServeAtom(b *testing.B) {
 	if _, err := db.Ingest(b.Context(), feedmill.Batch{Feed: "wire", URL: "https://wire.example/rss", FetchedAt: time.Now(), Items: items}); err != nil {
 		b.Fatal(err)
 	}
-	s := New(db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "bench", BaseURL: "http://127.0.0.1"},
-		Select: feedmill.ItemQuery{Limit: 50}}}, MaxAge: 15 * time.Minute})
+	for _, spool := range []bool{true, false} {
+		s := newTestServer(b, db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "bench", BaseURL: "http://127.0.0.1"},
+			Select: feedmill.ItemQuery{Limit: 50}}}, MaxAge: 15 * time.Minute})
+		name := "sendfile"
+		if !spool {
+			s.Close()
+			s.spoolDir = "" // identity bodies written from memory
+			name = "memory"
+		}
+		b.Run(name, func(b *testing.B) { benchServe(b, s) })
+	}
+}
+
+func benchServe(b *testing.B, s *Server) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -61,6 +73,7 @@ func BenchmarkServeAtom(b *testing.B) {
 		return resp, n
 	}
 	first, size := do(b)
+	b.Logf("identity body %d bytes", size)
 	etag := first.Header.Get("ETag")
 	cases := []struct {
 		name   string
@@ -85,5 +98,4 @@ func BenchmarkServeAtom(b *testing.B) {
 			b.ReportMetric(float64(bytes), "body-bytes")
 		})
 	}
-	b.Logf("identity body %d bytes", size)
 }
