@@ -7,8 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,9 +32,6 @@ type rendered struct {
 	expires time.Time
 	body    []byte
 	gz      []byte
-	// file holds body on disk, so that the kernel sends it (sendfile)
-	// instead of copying it from memory; "" when not spooled.
-	file    string
 	modTime time.Time
 	etag    string
 	etagGz  string
@@ -120,27 +115,8 @@ func (s *Server) document(ctx context.Context, o *Output, f feedgen.Format) (*re
 	case !d.modTime.After(prev.modTime):
 		d.setModTime(s.now())
 	}
-	s.spool(d, o.Name, f)
 	e.doc.Store(d)
-	if prev != nil && prev.file != "" && prev.file != d.file {
-		// Requests that opened it keep reading it; new ones get d.
-		os.Remove(prev.file)
-	}
 	return d, nil
-}
-
-// spool writes d's body to the spool directory, if the server has one.
-// Any failure leaves d served from memory.
-func (s *Server) spool(d *rendered, output string, f feedgen.Format) {
-	if s.spoolDir == "" {
-		return
-	}
-	name := filepath.Join(s.spoolDir, output+"."+strings.Trim(d.etag, `"`)+"."+string(f))
-	if err := os.WriteFile(name, d.body, 0o600); err != nil {
-		s.log.Warn("spool output", "output", output, "err", err)
-		return
-	}
-	d.file = name
 }
 
 // build selects the items of one page of o and renders them.

@@ -66,7 +66,7 @@ func clientServer(t *testing.T) (base string, outputs map[string][]string) {
 	out := func(name, key string, q feedmill.ItemQuery) Output {
 		return Output{Output: feedgen.Output{Name: name, Title: strings.ToUpper(name), BaseURL: base, Key: key, Language: "en"}, Select: q}
 	}
-	s := newTestServer(t, db, Config{MaxAge: time.Minute, Outputs: []Output{
+	s := New(db, Config{MaxAge: time.Minute, Outputs: []Output{
 		out("all", "", feedmill.ItemQuery{Limit: 50}),
 		out("war", "", feedmill.ItemQuery{Topics: []string{"war"}, Limit: 50}),
 		out("secret", "0123456789abcdef", feedmill.ItemQuery{ExcludeTopics: []string{"war"}, Limit: 50}),

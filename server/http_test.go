@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -255,7 +254,7 @@ func TestRecheck(t *testing.T) {
 	}
 	defer db.Close()
 	add(t, db, "guid:1", "https://example.org/1", "First story")
-	s := newTestServer(t, db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "all", BaseURL: "http://x"}, Select: feedmill.ItemQuery{Limit: 5}}}})
+	s := New(db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "all", BaseURL: "http://x"}, Select: feedmill.ItemQuery{Limit: 5}}}})
 	var mu sync.Mutex
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -284,7 +283,7 @@ func TestMaxAge(t *testing.T) {
 	defer db.Close()
 	add(t, db, "guid:1", "https://example.org/1", "First story")   // 2026-01-01 06:00
 	add(t, db, "guid:22", "https://example.org/2", "Second story") // 07:00
-	s := newTestServer(t, db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "recent", BaseURL: "http://x"},
+	s := New(db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "recent", BaseURL: "http://x"},
 		Select: feedmill.ItemQuery{Limit: 5}, MaxAge: 2 * time.Hour}}})
 	now := time.Date(2026, 1, 1, 8, 30, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
@@ -316,54 +315,12 @@ func TestQueryFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestServer(t, db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "q", BaseURL: "http://x"},
+	s := New(db, Config{Outputs: []Output{{Output: feedgen.Output{Name: "q", BaseURL: "http://x"},
 		Select: feedmill.ItemQuery{Limit: 5, Filter: QueryFilter(set, "output:q", nil)}}}})
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/feeds/q.json", nil))
 	body := rec.Body.String()
 	if !strings.Contains(body, "First story") || !strings.Contains(body, "Third stories") || strings.Contains(body, "Second story") {
 		t.Errorf("query output:\n%s", body)
-	}
-}
-
-// TestSpool: identity bodies come from the spooled file, the file follows
-// the output's changes, a vanished file falls back to memory, and Close
-// removes the directory.
-func TestSpool(t *testing.T) {
-	db, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "spool.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	add(t, db, "guid:1", "https://example.org/1", "First story")
-	s := New(db, Config{Recheck: -1, Outputs: []Output{{Output: feedgen.Output{Name: "all", BaseURL: "http://x"}, Select: feedmill.ItemQuery{Limit: 5}}}})
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	url := srv.URL + "/feeds/all.atom"
-	_, first := raw(t, "GET", url)
-	files, _ := filepath.Glob(filepath.Join(s.spoolDir, "*"))
-	if len(files) != 1 {
-		t.Fatalf("spool holds %q, want one file", files)
-	}
-	if b, _ := os.ReadFile(files[0]); !bytes.Equal(b, first) {
-		t.Error("the spooled file differs from the body served")
-	}
-	add(t, db, "guid:22", "https://example.org/2", "Second story")
-	_, second := raw(t, "GET", url)
-	if !strings.Contains(string(second), "Second story") {
-		t.Fatal("no new item")
-	}
-	if files, _ := filepath.Glob(filepath.Join(s.spoolDir, "*")); len(files) != 1 {
-		t.Errorf("after a change the spool holds %q, want only the new file", files)
-	}
-	os.RemoveAll(s.spoolDir)
-	if _, again := raw(t, "GET", url); !bytes.Equal(again, second) {
-		t.Error("without its file the body is not served from memory")
-	}
-	if err := s.Close(); err != nil {
-		t.Error(err)
-	}
-	if _, err := os.Stat(s.spoolDir); !os.IsNotExist(err) {
-		t.Errorf("Close left %s", s.spoolDir)
 	}
 }

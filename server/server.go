@@ -11,10 +11,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -67,9 +65,6 @@ type Server struct {
 	// cache is filled in New and only read after, so it needs no lock.
 	cache map[cacheKey]*entry
 	ver   versionCache
-	// spoolDir holds the rendered bodies served with sendfile; "" when
-	// none could be made. Close removes it.
-	spoolDir string
 	// cacheControl is the Cache-Control of public and private outputs.
 	cacheControl, cacheControlPrivate []string
 }
@@ -97,11 +92,6 @@ func New(store Store, cfg Config) *Server {
 			s.cache[cacheKey{o.Name, f}] = &entry{}
 		}
 	}
-	if dir, err := os.MkdirTemp("", "feedmill-outputs-"); err == nil {
-		s.spoolDir = dir
-	} else {
-		s.log.Warn("no spool directory: outputs are served from memory", "err", err)
-	}
 	maxAge := fmt.Sprintf("max-age=%d", int(cfg.MaxAge.Seconds()))
 	s.cacheControl, s.cacheControlPrivate = []string{"public, " + maxAge}, []string{"private, " + maxAge}
 	s.routes()
@@ -109,15 +99,6 @@ func New(store Store, cfg Config) *Server {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close removes the files the server spooled its outputs to. Call it once
-// the HTTP server has stopped.
-func (s *Server) Close() error {
-	if s.spoolDir == "" {
-		return nil
-	}
-	return os.RemoveAll(s.spoolDir)
-}
 
 // routes lists every endpoint. GET patterns answer HEAD too.
 func (s *Server) routes() {
@@ -214,24 +195,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *r
 	} else {
 		h["Content-Length"] = doc.hLen
 	}
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	if !gz && doc.file != "" {
-		// The identity body is large: let the kernel send it from the
-		// page cache (io.Copy reaches the connection's sendfile), as nginx
-		// does. The file may be gone if the output just changed; then the
-		// bytes in memory, which are the same, are written instead.
-		if f, err := os.Open(doc.file); err == nil {
-			defer f.Close()
-			w.WriteHeader(http.StatusOK)
-			io.Copy(w, f)
-			return
-		}
-	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

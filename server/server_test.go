@@ -26,7 +26,7 @@ func setup(t *testing.T) (*storage.DB, *httptest.Server) {
 	t.Cleanup(func() { db.Close() })
 	add(t, db, "guid:1", "https://example.org/1", "First story", "war")
 	add(t, db, "guid:2", "https://example.org/2", "Second story", "peace")
-	srv := httptest.NewServer(newTestServer(t, db, Config{
+	srv := httptest.NewServer(New(db, Config{
 		Outputs: []Output{
 			{Output: feedgen.Output{Name: "war", Title: "War", BaseURL: "http://feeds.example"}, Select: feedmill.ItemQuery{Topics: []string{"war"}, Limit: 10}},
 			{Output: feedgen.Output{Name: "all", Title: "All", BaseURL: "http://feeds.example"}, Select: feedmill.ItemQuery{Limit: 10}},
@@ -151,15 +151,4 @@ func TestHealthAndIndex(t *testing.T) {
 	if resp, _ := get(t, srv.URL+"/healthz"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("healthz with the database closed: %d, want 503", resp.StatusCode)
 	}
-}
-
-// newTestServer is New with its spool directory removed at the end.
-func newTestServer(tb testing.TB, store Store, cfg Config) *Server {
-	s := New(store, cfg)
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return s
 }

@@ -40,10 +40,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sc.MaxAge = scheduleInterval(a.cfg.Schedule)
-	handler := server.New(a.db, sc)
-	defer handler.Close()
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           server.New(a.db, sc),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
