@@ -13,10 +13,15 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
-// atomSource is RFC 4287 4.2.11: the feed an entry was copied from.
+// atomSource is RFC 4287 4.2.11: the feed an entry was copied from. The
+// W3C validator checks it like a feed's metadata (id, title, updated and a
+// self link), so it is written only for sources with a public URL, which
+// stands in for their id; the author names the others.
 type atomSource struct {
-	Title string          `xml:"title"`
-	Link  *feeds.AtomLink `xml:"link,omitempty"`
+	ID      string         `xml:"id"`
+	Title   string         `xml:"title"`
+	Updated string         `xml:"updated"`
+	Link    feeds.AtomLink `xml:"link"`
 }
 
 type atomEntry struct {
@@ -62,10 +67,9 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 		for _, t := range it.Topics {
 			ae.Categories = append(ae.Categories, atomCategory{Term: t})
 		}
-		s := source(o, it)
-		ae.Source = &atomSource{Title: s.Title}
-		if s.URL != "" {
-			ae.Source.Link = &feeds.AtomLink{Href: s.URL, Rel: "self"}
+		if s := source(o, it); s.URL != "" {
+			ae.Source = &atomSource{ID: s.URL, Title: s.Title, Updated: e.Updated,
+				Link: feeds.AtomLink{Href: s.URL, Rel: "self"}}
 		}
 		out.Entries = append(out.Entries, ae)
 	}

@@ -133,8 +133,12 @@ func TestAtomSpec(t *testing.T) {
 						t.Error("category without a term")
 					}
 				}
-				if s := e.one("source"); s != nil && s.one("title") == nil {
-					t.Error("source without a title")
+				// The W3C validator checks a source like a feed's metadata.
+				if s := e.one("source"); s != nil {
+					checkAtomCommon(t, "source", s)
+					if l := s.one("link"); l == nil || l.attr("rel") != "self" {
+						t.Error("source without a self link")
+					}
 				}
 			}
 		})

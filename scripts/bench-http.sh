@@ -5,6 +5,7 @@
 # feedmill/nginx for each (the goal is at least 0.8).
 #
 #   scripts/bench-http.sh [DURATION]     default 5s; needs nginx and wrk
+#   NGINX_SENDFILE=off                    compare with nginx copying bodies as feedmill does
 #                                         (scripts/deps.sh nginx wrk installs them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +70,7 @@ events { worker_connections 1024; }
 http {
 	access_log off;
 	types { application/atom+xml atom; }
-	sendfile on;
+	sendfile ${NGINX_SENDFILE:-on};
 	tcp_nopush on;
 	keepalive_requests 1000000;
 	client_body_temp_path $work/nginx;

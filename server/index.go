@@ -1,12 +1,12 @@
 package server
 
 import (
-	"encoding/xml"
 	"html/template"
 	"net/http"
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
+	"github.com/feedmill/feedmill/opml"
 )
 
 // The index page is public: private outputs show without their key.
@@ -42,28 +42,10 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// OPML is an OPML 2.0 document: a list of feeds to subscribe to.
-type OPML struct {
-	XMLName xml.Name  `xml:"opml"`
-	Version string    `xml:"version,attr"`
-	Title   string    `xml:"head>title"`
-	Body    []Outline `xml:"body>outline"`
-}
-
-// Outline is one OPML entry: a feed when XMLURL is set, else a folder.
-type Outline struct {
-	Text     string    `xml:"text,attr"`
-	Title    string    `xml:"title,attr,omitempty"`
-	Type     string    `xml:"type,attr,omitempty"`
-	XMLURL   string    `xml:"xmlUrl,attr,omitempty"`
-	HTMLURL  string    `xml:"htmlUrl,attr,omitempty"`
-	Outlines []Outline `xml:"outline"`
-}
-
 // handleOPML lists the public outputs (in Atom) so that a reader can
 // subscribe to all of them in one import.
 func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
-	doc := OPML{Version: "2.0", Title: "feedmill outputs"}
+	var list []opml.Outline
 	for _, o := range s.cfg.Outputs {
 		if o.Private() {
 			continue
@@ -72,16 +54,11 @@ func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
 		if title == "" {
 			title = o.Name
 		}
-		doc.Body = append(doc.Body, Outline{Text: title, Title: title, Type: "rss",
+		list = append(list, opml.Outline{Text: title, Title: title, Type: "rss",
 			XMLURL: o.PublicURL(feedgen.Atom), HTMLURL: o.BaseURL + "/"})
 	}
-	b, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
 	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
-	w.Write([]byte(xml.Header))
-	w.Write(b)
-	w.Write([]byte("\n"))
+	if err := opml.Write(w, "feedmill outputs", list); err != nil {
+		s.log.Error("opml", "err", err)
+	}
 }
