@@ -45,6 +45,8 @@ type DB struct {
 	now func() time.Time
 	// knownStmt is KnownHashes' query, run on every poll.
 	knownStmt *sql.Stmt
+	// stmts are the writer's prepared statements.
+	stmts stmtCache
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -68,6 +70,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", name, err)
 	}
 	db.w.SetMaxOpenConns(1)
+	db.stmts.db = db.w
 	db.w.SetConnMaxIdleTime(0)
 	db.w.SetConnMaxLifetime(0)
 	if err := db.migrate(ctx); err != nil {
@@ -116,6 +119,7 @@ func (db *DB) Close() error {
 	if db.knownStmt != nil {
 		errs = append(errs, db.knownStmt.Close())
 	}
+	db.stmts.close()
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

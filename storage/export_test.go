@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/feedmill/feedmill"
 )
@@ -10,7 +9,7 @@ import (
 // InsertBenchItems stores n generated items of one feed fast, for
 // benchmarks: one transaction, prepared inserts, no sources or links.
 func (db *DB) InsertBenchItems(ctx context.Context, feed string, n int, gen func(i int, it *feedmill.Item)) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *wtx) error {
 		feedID, err := upsertFeed(ctx, tx, feed, "http://bench.example/"+feed)
 		if err != nil {
 			return err

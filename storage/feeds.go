@@ -43,7 +43,7 @@ func (db *DB) FetchState(ctx context.Context, feed, url string) (feedmill.FetchS
 // or sent the same document (Outcome not_modified), or the poll failed
 // (failed, gone). Items and the feed's title are left as they are.
 func (db *DB) RecordPoll(ctx context.Context, b feedmill.Batch) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *wtx) error {
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
 			return err
@@ -57,7 +57,7 @@ func (db *DB) RecordPoll(ctx context.Context, b feedmill.Batch) error {
 }
 
 // recordPoll writes a feed's state after a poll and appends to its log.
-func recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, b feedmill.Batch, res feedmill.IngestResult) error {
+func recordPoll(ctx context.Context, tx *wtx, feedID int64, b feedmill.Batch, res feedmill.IngestResult) error {
 	at := nanos(b.FetchedAt)
 	st := b.State
 	status := feedmill.StatusOK

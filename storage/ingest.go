@@ -44,7 +44,7 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
 	res := feedmill.IngestResult{Seen: b.Seen}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *wtx) error {
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
 			return err
@@ -76,19 +76,20 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 
 // write runs fn in a write transaction and commits it. The transaction is
 // rolled back if fn fails or ctx ends; a cancelled ingest never half-commits.
-func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(*wtx) error) error {
+	db.stmts.prepareWanted(ctx)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(&wtx{Tx: tx, cache: &db.stmts}); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-func upsertFeed(ctx context.Context, tx *sql.Tx, name, url string) (int64, error) {
+func upsertFeed(ctx context.Context, tx *wtx, name, url string) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO feeds (name, url) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET url = excluded.url RETURNING id`, name, url).Scan(&id)
@@ -96,7 +97,7 @@ func upsertFeed(ctx context.Context, tx *sql.Tx, name, url string) (int64, error
 }
 
 // ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
+func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}
@@ -184,7 +185,7 @@ func ingestItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item
 	return nil
 }
 
-func insertSource(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.Item, itemID, at int64) error {
+func insertSource(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, itemID, at int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO sources (feed_id, key, item_id, link, raw_hash, first_seen)
 		VALUES (?, ?, ?, ?, ?, ?)`, feedID, it.Key, itemID, it.Link, it.Hash, at)
 	return err
@@ -193,7 +194,7 @@ func insertSource(ctx context.Context, tx *sql.Tx, feedID int64, it *feedmill.It
 // claimLink records that item itemID is known under linkKey. When another
 // item already is, the two are one article and are merged; claimLink
 // returns the id of the item that remains.
-func claimLink(ctx context.Context, tx *sql.Tx, itemID int64, linkKey string) (int64, error) {
+func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (int64, error) {
 	if linkKey == "" {
 		return itemID, nil
 	}
@@ -214,7 +215,7 @@ func claimLink(ctx context.Context, tx *sql.Tx, itemID int64, linkKey string) (i
 
 // mergeItems folds item drop into item keep: its sources, links and topics move
 // over and drop is deleted. keep is the older item, so ids stay stable.
-func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
+func mergeItems(ctx context.Context, tx *wtx, keep, drop int64) error {
 	for _, q := range []string{
 		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
 		`UPDATE links SET item_id = ? WHERE item_id = ?`,
@@ -230,7 +231,7 @@ func mergeItems(ctx context.Context, tx *sql.Tx, keep, drop int64) error {
 
 // setTopics replaces the topics of an item with it.Matches, or with
 // it.Topics (without explanations) when the item carries no matches.
-func setTopics(ctx context.Context, tx *sql.Tx, itemID int64, it *feedmill.Item) error {
+func setTopics(ctx context.Context, tx *wtx, itemID int64, it *feedmill.Item) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ?`, itemID); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 // SaveRaw keeps the compressed body of a fetch for replay.
 func (db *DB) SaveRaw(ctx context.Context, r feedmill.RawBody) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *wtx) error {
 		var feedID int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE name = ?`, r.Feed).Scan(&feedID); err != nil {
 			return fmt.Errorf("storage: save raw body of %s: %w", r.Feed, err)

@@ -326,7 +326,7 @@ func appendTagKey(b []byte, ms []feedmill.TopicMatch) ([]byte, error) {
 // writeMatches replaces the topics (within scope) of the items in one
 // transaction and bumps the items version.
 func (db *DB) writeMatches(ctx context.Context, writes []itemMatches, scope []string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *wtx) error {
 		del := `DELETE FROM item_topics WHERE item_id = ?`
 		var scopeJSON string
 		if len(scope) > 0 {
