@@ -191,7 +191,7 @@ func maxTime(ts ...time.Time) time.Time {
 // withFeedTitles fills in the titles that feeds give themselves where the
 // configuration gave none, so entries name their source properly.
 func (s *Server) withFeedTitles(ctx context.Context, o feedgen.Output) (feedgen.Output, error) {
-	feeds, err := s.store.Feeds(ctx)
+	feeds, err := s.store.FeedTitles(ctx)
 	if err != nil {
 		return o, err
 	}

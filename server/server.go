@@ -25,6 +25,9 @@ type Store interface {
 	Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item, error)
 	ItemsVersion(ctx context.Context) (int64, error)
 	Feeds(ctx context.Context) ([]feedmill.FeedState, error)
+	// FeedTitles is the cheap part of Feeds: names, URLs and titles, read
+	// on every output rebuild.
+	FeedTitles(ctx context.Context) ([]feedmill.FeedState, error)
 	Ping(ctx context.Context) error
 }
 

@@ -94,6 +94,26 @@ func recordPoll(ctx context.Context, tx *wtx, feedID int64, b feedmill.Batch, re
 	return err
 }
 
+// FeedTitles returns the name, URL and title of every feed the database
+// knows, by name: what outputs need to name sources, without the counts
+// Feeds computes.
+func (db *DB) FeedTitles(ctx context.Context) ([]feedmill.FeedState, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, url, title FROM feeds ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: feed titles: %w", err)
+	}
+	defer rows.Close()
+	var feeds []feedmill.FeedState
+	for rows.Next() {
+		var f feedmill.FeedState
+		if err := rows.Scan(&f.Name, &f.URL, &f.Title); err != nil {
+			return nil, fmt.Errorf("storage: feed titles: %w", err)
+		}
+		feeds = append(feeds, f)
+	}
+	return feeds, rows.Err()
+}
+
 // Feeds returns the state of every feed the database knows, by name.
 func (db *DB) Feeds(ctx context.Context) ([]feedmill.FeedState, error) {
 	since := db.now().Add(-30 * 24 * time.Hour).UnixNano()

@@ -185,6 +185,10 @@ func TestFeedStateAndReopen(t *testing.T) {
 	if !slices.Equal(feeds, want) {
 		t.Errorf("Feeds() = %+v\nwant %+v", feeds, want)
 	}
+	titles, err := db.FeedTitles(ctx)
+	if err != nil || len(titles) != 2 || titles[1] != (feedmill.FeedState{Name: "good", URL: "http://g/", Title: "Good"}) {
+		t.Errorf("FeedTitles() = %+v, %v", titles, err)
+	}
 	if st, err := db.FetchState(ctx, "bad", "http://b/"); err != nil || st != badState {
 		t.Errorf("FetchState = %+v, %v\nwant %+v", st, err, badState)
 	}
