@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -11,11 +10,7 @@ import (
 )
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill backup FILE\n\nWrite a consistent, compacted copy of the database to FILE, while the daemon runs.\nThe copy is checked before the command succeeds.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("backup", "Usage: feedmill backup FILE\n\nWrite a consistent, compacted copy of the database to FILE, while the daemon runs.\nThe copy is checked before the command succeeds.\n\n")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/feedmill/feedmill"
 )
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill check [--config FILE]\n\nValidate the configuration and print every problem found.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("check", "Usage: feedmill check [--config FILE]\n\nValidate the configuration and print every problem found.\n\n")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -12,11 +11,7 @@ import (
 )
 
 func cmdDiscover(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("discover", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill discover URL\n\nPrint the feeds a page offers (its <link rel=\"alternate\"> feeds), or the URL itself\nwhen it is a feed. Private addresses are refused unless the config has allow_private: true.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("discover", "Usage: feedmill discover URL\n\nPrint the feeds a page offers (its <link rel=\"alternate\"> feeds), or the URL itself\nwhen it is a feed. Private addresses are refused unless the config has allow_private: true.\n\n")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

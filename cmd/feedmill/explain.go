@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -23,12 +22,8 @@ type explainJSON struct {
 }
 
 func cmdExplain(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs := newFlags("explain", "Usage: feedmill explain [--json] ITEM_ID\n\nShow the item's topics and, for each, the terms that matched and where.\n\n")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill explain [--json] ITEM_ID\n\nShow the item's topics and, for each, the terms that matched and where.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

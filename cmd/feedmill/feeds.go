@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -12,13 +11,9 @@ import (
 )
 
 func cmdFeeds(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
+	fs := newFlags("feeds", "Usage: feedmill feeds [--json] [--log NAME]\n\nList configured feeds with their status, last and next fetch, HTTP status and items,\nor the recent fetches of one feed.\n\n")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	logOf := fs.String("log", "", "show the recent fetches of feed `NAME`")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill feeds [--json] [--log NAME]\n\nList configured feeds with their status, last and next fetch, HTTP status and items,\nor the recent fetches of one feed.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

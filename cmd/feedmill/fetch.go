@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,13 +15,9 @@ import (
 )
 
 func cmdFetch(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	fs := newFlags("fetch", "Usage: feedmill fetch [--json] [--progress MODE] [NAME...]\n\nFetch all feeds, or the named ones, once, now. On a terminal: a progress bar, then\na summary table; otherwise one line per feed, then a total.\nExit status: 0 all succeeded, 1 some failed, 2 usage or configuration error.\n\n")
 	asJSON := fs.Bool("json", false, "print one JSON object per feed, then a total")
 	progress := fs.String("progress", "auto", "`mode`: always, never, or auto (a progress bar and a summary table on a terminal)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill fetch [--json] [--progress MODE] [NAME...]\n\nFetch all feeds, or the named ones, once, now. On a terminal: a progress bar, then\na summary table; otherwise one line per feed, then a total.\nExit status: 0 all succeeded, 1 some failed, 2 usage or configuration error.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -24,15 +23,11 @@ type itemJSON struct {
 }
 
 func cmdItems(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("items", flag.ContinueOnError)
+	fs := newFlags("items", "Usage: feedmill items [--topic T] [--feed F] [--limit N] [--json]\n\nList stored items, newest first.\n\n")
 	topic := fs.String("topic", "", "only items tagged with this `topic`")
 	feed := fs.String("feed", "", "only items this `feed` carried")
 	limit := fs.Int("limit", 20, "at most `N` items; 0 lists all")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill items [--topic T] [--feed F] [--limit N] [--json]\n\nList stored items, newest first.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

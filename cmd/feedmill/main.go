@@ -143,6 +143,17 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.logFormat, "log-format", e.logFormat, "log `format`: text or json (default: text on a terminal, else json)")
 }
 
+// newFlags returns a command's flag set; -h prints usage (a synopsis and
+// what the command does), then the flags.
+func newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // parseFlags parses a command's flags, the global ones included.
 func (e *env) parseFlags(fs *flag.FlagSet, args []string) error {
 	e.globalFlags(fs)

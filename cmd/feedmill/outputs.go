@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 
@@ -12,11 +11,7 @@ import (
 // cmdOutputs prints the subscribe URLs of every output, private ones with
 // their key: the operator runs it, and hands each URL to its reader.
 func cmdOutputs(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("outputs", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill outputs\n\nPrint the subscribe URLs of every output (private ones with their ?key=), and the OPML of the public ones.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("outputs", "Usage: feedmill outputs\n\nPrint the subscribe URLs of every output (private ones with their ?key=), and the OPML of the public ones.\n\n")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

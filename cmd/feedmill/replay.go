@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -10,13 +9,9 @@ import (
 )
 
 func cmdReplay(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs := newFlags("replay", "Usage: feedmill replay [--since 48h] [--feed NAME]\n\nRe-run normalization, de-duplication and topics over the kept raw bodies of past\nfetches (see keep_raw), oldest first, so a fix in any of them reaches what was\nalready stored.\n\n")
 	since := fs.Duration("since", 48*time.Hour, "replay the fetches of the last `DURATION`")
 	feed := fs.String("feed", "", "only the fetches of feed `NAME`")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill replay [--since 48h] [--feed NAME]\n\nRe-run normalization, de-duplication and topics over the kept raw bodies of past\nfetches (see keep_raw), oldest first, so a fix in any of them reaches what was\nalready stored.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,14 +15,10 @@ import (
 const fingerprintKey = "topics_fingerprint"
 
 func cmdRetag(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("retag", flag.ContinueOnError)
+	fs := newFlags("retag", "Usage: feedmill retag [--topic T]... [--json]\n\nApply the current topic rules to every stored item, writing only what changed.\n`feedmill topics diff` shows what this would change.\n\n")
 	var only stringList
 	fs.Var(&only, "topic", "retag only this `topic` (repeatable); others are left as stored")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill retag [--topic T]... [--json]\n\nApply the current topic rules to every stored item, writing only what changed.\n`feedmill topics diff` shows what this would change.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,12 +21,8 @@ import (
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlags("serve", "Usage: feedmill serve [--config FILE]\n\nRun the daemon: poll feeds on their schedules and serve the outputs over HTTP.\nSIGHUP reloads the configuration (a bad one is logged and the running one kept).\nSIGINT or SIGTERM stops it cleanly; a second one stops it at once.\n\n")
 	noInitial := fs.Bool("no-initial-poll", false, "wait for the first scheduled tick instead of polling every feed at start")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedmill serve [--config FILE]\n\nRun the daemon: poll feeds on their schedules and serve the outputs over HTTP.\nSIGHUP reloads the configuration (a bad one is logged and the running one kept).\nSIGINT or SIGTERM stops it cleanly; a second one stops it at once.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
