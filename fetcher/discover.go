@@ -39,7 +39,7 @@ func (e *NotAFeedError) Unwrap() error { return feedmill.ErrNotAFeed }
 func (f *Fetcher) Discover(ctx context.Context, rawURL string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	resp, body, err := f.get(ctx, rawURL, feedmill.FetchState{})
+	resp, body, err := f.get(ctx, rawURL, acceptEither, feedmill.FetchState{})
 	if err != nil {
 		return nil, err
 	}

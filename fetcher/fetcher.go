@@ -158,7 +158,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchS
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 
-	resp, body, err := f.get(ctx, rawURL, prev)
+	resp, body, err := f.get(ctx, rawURL, acceptFeed, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,14 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, prev feedmill.FetchS
 
 // get sends one GET and returns the response with its whole body read (at
 // most maxBody bytes), or an error for anything but a 2xx or a 304.
-func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchState) (*http.Response, []byte, error) {
+// Accept headers: a feed, a web page (an article), or either (discovery).
+const (
+	acceptFeed   = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+	acceptPage   = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+	acceptEither = "text/html, application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+)
+
+func (f *Fetcher) get(ctx context.Context, rawURL, accept string, prev feedmill.FetchState) (*http.Response, []byte, error) {
 	target, err := f.resolve(rawURL)
 	if err != nil {
 		return nil, nil, err
@@ -204,7 +211,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, prev feedmill.FetchSta
 		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", f.userAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
+	req.Header.Set("Accept", accept)
 	if prev.ETag != "" {
 		req.Header.Set("If-None-Match", prev.ETag)
 	}

@@ -13,7 +13,7 @@ import (
 func (f *Fetcher) Page(ctx context.Context, rawURL string) (body []byte, finalURL, contentType string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	resp, body, err := f.get(ctx, rawURL, feedmill.FetchState{})
+	resp, body, err := f.get(ctx, rawURL, acceptPage, feedmill.FetchState{})
 	if err != nil {
 		return nil, "", "", err
 	}

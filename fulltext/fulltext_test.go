@@ -33,7 +33,9 @@ func TestExtract(t *testing.T) {
 	}
 	short := build("utf-8", "Short", "Too short.", "")
 	mux := http.NewServeMux()
+	var accept string
 	mux.HandleFunc("/utf8", func(w http.ResponseWriter, r *http.Request) {
+		accept = r.Header.Get("Accept")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(build("utf-8", "Title", para, para)))
 	})
@@ -66,6 +68,9 @@ func TestExtract(t *testing.T) {
 		if !strings.Contains(got, `href="`+srv.URL+`/more"`) || !strings.Contains(got, `src="`+srv.URL+`/img/1.jpg"`) {
 			t.Errorf("%s: links not made absolute: %s", path, got)
 		}
+	}
+	if !strings.HasPrefix(accept, "text/html") {
+		t.Errorf("an article page was asked for with Accept %q, want HTML first", accept)
 	}
 	if _, err := e.Extract(t.Context(), srv.URL+"/short"); !errors.Is(err, ErrNoArticle) {
 		t.Errorf("short page: %v, want ErrNoArticle", err)
