@@ -89,8 +89,6 @@ type Report struct {
 	NotModified bool
 	// Skipped is true when the feed was not due (PollIfDue).
 	Skipped bool
-	// state is what a not-modified poll leaves for the next one.
-	state *feedmill.FetchState
 }
 
 // storeTimeout bounds the write of a batch that has been fetched; the
@@ -136,14 +134,14 @@ func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 		rep.Skipped = true
 		return rep
 	}
-	batch := p.poll(ctx, f, prev, &rep)
+	stored, unchanged := p.poll(ctx, f, prev, &rep)
 	rep.Duration = p.now().Sub(start)
 	if ctx.Err() != nil && rep.Err != nil {
 		return rep // shutting down: the poll did not happen, record nothing
 	}
-	if batch == nil {
+	if !stored {
 		// No items stored: record the poll itself (not modified, failed).
-		p.recordWithoutItems(ctx, f, prev, &rep)
+		p.recordWithoutItems(ctx, f, prev, unchanged, &rep)
 	}
 	lvl := slog.LevelInfo
 	if rep.Err != nil {
@@ -155,9 +153,9 @@ func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	return rep
 }
 
-// poll fetches and stores; it returns the stored batch, or nil when no
-// items were stored (not modified, or an error).
-func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, rep *Report) *feedmill.Batch {
+// poll fetches and stores. It reports whether items were stored; when the
+// document was not modified, unchanged is the state to remember.
+func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, rep *Report) (stored bool, unchanged *feedmill.FetchState) {
 	fetch := p.Fetcher
 	if f.Fetcher != nil {
 		fetch = f.Fetcher
@@ -169,7 +167,7 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	res, err := fetch.Fetch(ctx, url, prev)
 	if err != nil {
 		rep.Err = err
-		return nil
+		return false, nil
 	}
 	rep.Bytes, rep.Status = res.Bytes, res.Status
 	now := p.now().UTC()
@@ -183,13 +181,12 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 		rep.NotModified = true
 		st.Rate = publishRate(prev.Rate, prev.LastSuccess, now, 0)
 		st.NextCheck = f.Policy.afterSuccess(now, res.Hints, st.Rate)
-		rep.state = &st
-		return nil
+		return false, &st
 	}
 	batch, fresh, err := p.prepare(ctx, f, res)
 	if err != nil {
 		rep.Err = err
-		return nil
+		return false, nil
 	}
 	if prev.Rate < 0 {
 		// Unknown so far: the dates of the document's items tell.
@@ -203,20 +200,20 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	defer cancel()
 	rep.Result, rep.Err = p.Store.Ingest(sctx, batch)
 	if rep.Err != nil {
-		return nil
+		return false, nil
 	}
 	p.Archive.Add(feedmill.RawBody{Feed: f.Name, URL: res.URL, At: batch.FetchedAt, ContentType: res.ContentType, Gzip: res.Body})
-	return &batch
+	return true, nil
 }
 
 // recordWithoutItems records a poll that stored no items: not modified, or
 // failed, with the backoff that follows a failure.
-func (p *Pipeline) recordWithoutItems(ctx context.Context, f Feed, prev feedmill.FetchState, rep *Report) {
+func (p *Pipeline) recordWithoutItems(ctx context.Context, f Feed, prev feedmill.FetchState, unchanged *feedmill.FetchState, rep *Report) {
 	now := p.now().UTC()
 	b := feedmill.Batch{Feed: f.Name, URL: f.URL, FetchedAt: now, HTTPStatus: rep.Status,
 		Duration: rep.Duration, Bytes: rep.Bytes, Outcome: feedmill.OutcomeNotModified}
-	if rep.Err == nil && rep.state != nil {
-		b.State = *rep.state
+	if rep.Err == nil && unchanged != nil {
+		b.State = *unchanged
 	} else {
 		// Keep the validators and the body hash; count the failure.
 		st := prev
