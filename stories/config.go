@@ -79,3 +79,10 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Fingerprint identifies the grouping that c and this release's signatures
+// make: stored stories made with another fingerprint must be regrouped.
+func (c Config) Fingerprint() string {
+	return fmt.Sprintf("v%d window=%s same_text=%g min_text=%g min_title_shared=%d min_title_overlap=%g min_centre=%g",
+		signatureVersion, c.Window, c.SameText, c.MinText, c.MinTitleShared, c.MinTitleOverlap, c.MinCentre)
+}
