@@ -319,3 +319,24 @@ func FuzzCanonicalURL(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCanonicalURL canonicalizes the links of real-world shape that
+// the ingest path sees, most of them already clean.
+func BenchmarkCanonicalURL(b *testing.B) {
+	links := []struct{ raw, base string }{
+		{"https://www.bbc.co.uk/news/world-europe-68500000?at_medium=RSS&at_campaign=rss", ""},
+		{"https://www.theguardian.com/world/2026/mar/10/ukraine-talks", ""},
+		{"https://www.nytimes.com/2026/03/10/world/europe/ukraine.html", ""},
+		{"https://ria.ru/20260310/ukraina-1933000000.html", ""},
+		{"/world/2026/03/a", "https://www.example.com/world/"},
+		{"https://www.example.com/story?utm_source=feedburner&utm_medium=feed&utm_campaign=Feed%3A+example", ""},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range links {
+			if _, err := CanonicalURL(l.raw, l.base); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
