@@ -6,19 +6,8 @@ import (
 	"time"
 )
 
-// Daily counts new items per day over the days ending with today (UTC): the
-// counts of one name (a feed or a topic), oldest day first, today last.
-type Daily map[string][]int
-
 // dayNanos is one day in the stored unit.
 const dayNanos = int64(24 * time.Hour)
-
-// DayStart returns midnight UTC of the first day of a window of days ending
-// with the day of now: the day index 0 of Daily.
-func DayStart(now time.Time, days int) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
-}
 
 // The daily queries return (name, day index, count) rows; their parameters
 // are the window's start (?1) and the length of a day (?2). They group by
@@ -33,23 +22,24 @@ const (
 		WHERE i.first_seen >= ?1 GROUP BY day, t.topic`
 )
 
-// FeedDaily counts, per feed and per day of the last days (today included),
-// the items the feed carried for the first time, including those already
-// stored from another feed. It is one grouped range scan of the
+// FeedDaily counts, per feed and per day of the days from start (a day is
+// 24 hours from start; index 0 is the first), the items the feed carried for
+// the first time, including those already stored from another feed. Items
+// first seen after the last day count in the last day. It is one grouped range scan of the
 // sources_first_seen index.
-func (db *DB) FeedDaily(ctx context.Context, days int) (Daily, error) {
-	d, err := db.daily(ctx, days, feedDailyQuery)
+func (db *DB) FeedDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error) {
+	d, err := db.daily(ctx, start, days, feedDailyQuery)
 	if err != nil {
 		return nil, fmt.Errorf("storage: feed daily counts: %w", err)
 	}
 	return d, nil
 }
 
-// TopicDaily counts, per topic and per day of the last days (today
-// included), the items first stored that day that have the topic. It is one
-// grouped range scan of the items_first_seen index.
-func (db *DB) TopicDaily(ctx context.Context, days int) (Daily, error) {
-	d, err := db.daily(ctx, days, topicDailyQuery)
+// TopicDaily counts, per topic and per day of the days from start, as
+// FeedDaily does, the items first stored that day that have the topic. It
+// is one grouped range scan of the items_first_seen index.
+func (db *DB) TopicDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error) {
+	d, err := db.daily(ctx, start, days, topicDailyQuery)
 	if err != nil {
 		return nil, fmt.Errorf("storage: topic daily counts: %w", err)
 	}
@@ -57,17 +47,16 @@ func (db *DB) TopicDaily(ctx context.Context, days int) (Daily, error) {
 }
 
 // daily runs one of the daily queries.
-func (db *DB) daily(ctx context.Context, days int, query string) (Daily, error) {
+func (db *DB) daily(ctx context.Context, start time.Time, days int, query string) (map[string][]int, error) {
 	if days <= 0 {
 		return nil, fmt.Errorf("days %d: want at least 1", days)
 	}
-	start := DayStart(db.now(), days).UnixNano()
-	rows, err := db.r.QueryContext(ctx, query, start, dayNanos)
+	rows, err := db.r.QueryContext(ctx, query, start.UnixNano(), dayNanos)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := Daily{}
+	out := map[string][]int{}
 	for rows.Next() {
 		var name string
 		var day int64
@@ -75,7 +64,8 @@ func (db *DB) daily(ctx context.Context, days int, query string) (Daily, error) 
 		if err := rows.Scan(&name, &day, &n); err != nil {
 			return nil, err
 		}
-		// An item first seen after today (a clock set back) counts today.
+		// An item first seen after the window (a clock set back) counts in
+		// its last day.
 		day = min(day, int64(days-1))
 		counts := out[name]
 		if counts == nil {

@@ -34,7 +34,7 @@ func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
 func TestDailyCounts(t *testing.T) {
 	db := openTest(t)
 	now := time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC)
-	db.now = func() time.Time { return now }
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // 30 days ending with now's
 	day := func(ago int, hour int) time.Time {
 		return time.Date(2026, 3, 31-ago, hour, 30, 0, 0, time.UTC)
 	}
@@ -58,11 +58,11 @@ func TestDailyCounts(t *testing.T) {
 	poll("b", day(3, 12), "a2", "b1") // a2 again, from b: counts for b that day, not again for topic t-a
 	poll("b", now.Add(48*time.Hour), "b2")
 
-	feeds, err := db.FeedDaily(t.Context(), 30)
+	feeds, err := db.FeedDaily(t.Context(), start, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
-	topics, err := db.TopicDaily(t.Context(), 30)
+	topics, err := db.TopicDaily(t.Context(), start, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDailyCounts(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		got  Daily
+		got  map[string][]int
 		key  string
 		want []int
 	}{
@@ -99,7 +99,7 @@ func TestDailyCounts(t *testing.T) {
 	if want := map[string]int{"t-o": 2, "t-a": 4, "t-b": 2}; fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Errorf("topic counts %v, want %v", counts, want)
 	}
-	if _, err := db.FeedDaily(t.Context(), 0); err == nil {
+	if _, err := db.FeedDaily(t.Context(), start, 0); err == nil {
 		t.Error("FeedDaily(0): no error")
 	}
 }
