@@ -193,7 +193,7 @@ func TestStatusPage(t *testing.T) {
 			if row == nil {
 				t.Fatal("no row")
 			}
-			if attr(row, "data-status") != f.status || !hasClass("status-" + f.status)(row) {
+			if attr(row, "data-status") != f.status || !hasClass("status-"+f.status)(row) {
 				t.Errorf("status %q, class %q; want %s", attr(row, "data-status"), attr(row, "class"), f.status)
 			}
 			if got := text(row); !strings.Contains(got, f.text) || !strings.Contains(got, f.err) {
