@@ -57,8 +57,12 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 			e.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
 		}
 		// RFC 4287 4.1.1.1: an entry without an alternate link must have
-		// content; an empty one is valid and keeps readers' layouts simple.
-		e.Content = &feeds.AtomContent{Type: "html", Content: body(it)}
+		// content, even an empty one; an entry with a link and nothing to
+		// say has none, which the W3C validator prefers to a blank one.
+		e.Content = nil
+		if b := body(it); b != "" || it.Link == "" {
+			e.Content = &feeds.AtomContent{Type: "html", Content: b}
+		}
 		e.Summary = nil
 		if sum := summary(it); sum != "" {
 			e.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
