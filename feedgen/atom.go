@@ -57,15 +57,18 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 			e.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
 		}
 		// RFC 4287 4.1.1.1: an entry without an alternate link must have
-		// content, even an empty one; an entry with a link and nothing to
-		// say has none, which the W3C validator prefers to a blank one.
-		e.Content = nil
-		if b := body(it); b != "" || it.Link == "" {
+		// content, even an empty one. An entry with a link and nothing to
+		// say has no blank content but its title as a plain-text summary,
+		// the textual content the W3C validator asks every entry for.
+		e.Content, e.Summary = nil, nil
+		b := body(it)
+		if b != "" || it.Link == "" {
 			e.Content = &feeds.AtomContent{Type: "html", Content: b}
 		}
-		e.Summary = nil
 		if sum := summary(it); sum != "" {
 			e.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
+		} else if b == "" && it.Link != "" {
+			e.Summary = &feeds.AtomSummary{Type: "text", Content: it.Title}
 		}
 		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
 		for _, t := range it.Topics {

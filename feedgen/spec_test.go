@@ -132,6 +132,10 @@ func TestAtomSpec(t *testing.T) {
 				if c := e.one("content"); alternate && c != nil && strings.TrimSpace(c.Text) == "" {
 					t.Error("entry with an alternate link has blank content")
 				}
+				// and of an entry with no textual content at all.
+				if e.one("content") == nil && e.one("summary") == nil {
+					t.Error("entry has neither content nor summary")
+				}
 				if e.one("author") == nil || strings.TrimSpace(e.one("author").one("name").Text) == "" {
 					t.Error("entry has no author name")
 				}
