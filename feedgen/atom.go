@@ -57,17 +57,19 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 			e.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
 		}
 		// RFC 4287 4.1.1.1: an entry without an alternate link must have
-		// content, even an empty one. An entry with a link and nothing to
-		// say has no blank content but its title as a plain-text summary,
-		// the textual content the W3C validator asks every entry for.
+		// content. An entry with nothing to say repeats its title as plain
+		// text, the textual content the W3C validator asks every entry
+		// for: as its content when it has no link, else as its summary.
 		e.Content, e.Summary = nil, nil
-		b := body(it)
-		if b != "" || it.Link == "" {
+		switch b := body(it); {
+		case b != "":
 			e.Content = &feeds.AtomContent{Type: "html", Content: b}
+		case it.Link == "":
+			e.Content = &feeds.AtomContent{Type: "text", Content: it.Title}
 		}
 		if sum := summary(it); sum != "" {
 			e.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
-		} else if b == "" && it.Link != "" {
+		} else if e.Content == nil {
 			e.Summary = &feeds.AtomSummary{Type: "text", Content: it.Title}
 		}
 		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
