@@ -70,6 +70,8 @@ func specCases() map[string]struct {
 	paged.Key, paged.Before, paged.Next, paged.Language = "k&y", "1-2", "0-1", "en"
 	noSources := testOutput()
 	noSources.Sources = nil
+	hub := testOutput()
+	hub.Hub = "https://hub.example/websub"
 	return map[string]struct {
 		out   Output
 		items []feedmill.Item
@@ -78,6 +80,7 @@ func specCases() map[string]struct {
 		"empty":      {testOutput(), nil},
 		"paged":      {paged, testItems()},
 		"no sources": {noSources, testItems()},
+		"hub":        {hub, testItems()},
 	}
 }
 
