@@ -1,9 +1,9 @@
 package server
 
 import (
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
