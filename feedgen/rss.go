@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -29,7 +30,7 @@ type cdata struct {
 // only one category.
 type rssItem struct {
 	XMLName     xml.Name   `xml:"item"`
-	Title       string     `xml:"title"`
+	Title       rssText    `xml:"title"`
 	Link        string     `xml:"link,omitempty"`
 	Description string     `xml:"description,omitempty"`
 	Content     *cdata     `xml:"content:encoded,omitempty"`
@@ -38,6 +39,23 @@ type rssItem struct {
 	GUID        rssGUID    `xml:"guid"`
 	PubDate     string     `xml:"pubDate"`
 	Source      *rssSource `xml:"source,omitempty"`
+}
+
+// rssText is an element of plain text. RSS does not say whether a title
+// is text or HTML, so readers guess; "&amp;" and "&lt;" look like escaped
+// HTML to them, while the character references "&#x26;" and "&#x3C;" are
+// read as the characters themselves, as the RSS Advisory Board and the W3C
+// validator recommend.
+type rssText struct {
+	Inner string `xml:",innerxml"`
+}
+
+// plainText escapes s for an rssText element.
+func plainText(s string) rssText {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	r := strings.NewReplacer("&amp;", "&#x26;", "&lt;", "&#x3C;")
+	return rssText{Inner: r.Replace(b.String())}
 }
 
 type rssAtomLink struct {
@@ -75,7 +93,7 @@ func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error
 	for _, it := range items {
 		// <author> must be an e-mail address in RSS; names go in dc:creator.
 		item := &rssItem{
-			Title:       it.Title,
+			Title:       plainText(it.Title),
 			Link:        it.Link,
 			Description: it.Content,
 			Creator:     author(o, it),

@@ -239,6 +239,9 @@ func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 		sc.Sources[f.Name] = src
 		tags[f.Name] = f.Tags
 	}
+	for _, t := range a.cfg.Topics {
+		sc.Topics = append(sc.Topics, server.Topic{Name: t.Name, Title: t.Title})
+	}
 	for _, o := range a.cfg.Outputs {
 		so := server.Output{
 			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description,
