@@ -73,6 +73,11 @@ type Config struct {
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
+	// TrackingParams changes the built-in list of query parameters removed
+	// from item links (normalize.DefaultTrackingParams): a name adds one
+	// ("partner"), a name ending in "*" a prefix ("sp_*"), and "-" before a
+	// built-in entry keeps it ("-ref"). Names are matched ignoring case.
+	TrackingParams []string `yaml:"tracking_params,omitempty"`
 	// Feeds are the feeds to poll. None is valid: the daemon then only
 	// serves what is already stored.
 	Feeds []Feed `yaml:"feeds"`

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/feedmill/feedmill/normalize"
 	"github.com/feedmill/feedmill/topics"
 	"github.com/robfig/cron/v3"
 )
@@ -81,6 +82,7 @@ func (v *validator) validate(c *Config) {
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}
+	v.trackingParams(c.TrackingParams)
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, c, defined)
@@ -142,6 +144,25 @@ func (v *validator) feeds(feeds []Feed) {
 		}
 		v.userAgent(p+".user_agent", f.UserAgent)
 		v.intervals(p+".", f.MinInterval, f.MaxInterval)
+	}
+}
+
+// trackingParams checks the entries of tracking_params with the rules of
+// the normalizer that applies them.
+func (v *validator) trackingParams(params []string) {
+	seen := map[string]int{}
+	for i, p := range params {
+		path := fmt.Sprintf("tracking_params[%d]", i)
+		if err := normalize.CheckTrackingParam(p); err != nil {
+			v.errorf(path, "%v", err)
+			continue
+		}
+		key := strings.ToLower(p)
+		if first, dup := seen[key]; dup {
+			v.errorf(path, "%q is already listed (%s)", p, v.where(fmt.Sprintf("tracking_params[%d]", first)))
+			continue
+		}
+		seen[key] = i
 	}
 }
 

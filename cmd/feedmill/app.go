@@ -150,7 +150,7 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		PerHost:   cfg.PerHost,
 		FileRoot:  root,
 	})
-	norm := normalize.New(nil)
+	norm := normalize.New(normalize.NewCanonicalizer(cfg.TrackingParams...))
 	pipeline := &poller.Pipeline{
 		Archive:    a.archive,
 		Store:      a.db,
