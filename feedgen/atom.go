@@ -50,6 +50,9 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 	if next := o.nextURL(Atom); next != "" {
 		out.Links = append(out.Links, feeds.AtomLink{Href: next, Rel: "next", Type: "application/atom+xml"})
 	}
+	if o.Hub != "" {
+		out.Links = append(out.Links, feeds.AtomLink{Href: o.Hub, Rel: "hub"})
+	}
 	for i, e := range af.Entries {
 		it := items[i]
 		e.Links = nil

@@ -66,6 +66,9 @@ type Output struct {
 	Next string
 	// Sources names the input feeds for the "source" of each entry.
 	Sources map[string]SourceFeed
+	// Hub, when not "", is the WebSub hub that announces changes of the
+	// output: Atom and RSS link it as rel="hub", JSON Feed lists it in hubs.
+	Hub string
 }
 
 // SourceFeed is what an output says about a feed that carried an item.

@@ -61,7 +61,7 @@ func plainText(s string) rssText {
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssChannel struct {
@@ -86,6 +86,9 @@ func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error
 	ch := &rssChannel{RssFeed: rf, AtomLinks: []rssAtomLink{{Href: o.selfURL(RSS), Rel: "self", Type: "application/rss+xml"}}}
 	if next := o.nextURL(RSS); next != "" {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: next, Rel: "next", Type: "application/rss+xml"})
+	}
+	if o.Hub != "" {
+		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: o.Hub, Rel: "hub"})
 	}
 	for _, it := range items {
 		// <author> must be an e-mail address in RSS; names go in dc:creator.

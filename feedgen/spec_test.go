@@ -70,6 +70,8 @@ func specCases() map[string]struct {
 	paged.Key, paged.Before, paged.Next, paged.Language = "k&y", "1-2", "0-1", "en"
 	noSources := testOutput()
 	noSources.Sources = nil
+	hub := testOutput()
+	hub.Hub = "https://hub.example/websub"
 	// Items with nothing to say: one with a link, one without.
 	bare := testItems()[:2]
 	for i := range bare {
@@ -84,6 +86,7 @@ func specCases() map[string]struct {
 		"empty":      {testOutput(), nil},
 		"paged":      {paged, testItems()},
 		"no sources": {noSources, testItems()},
+		"hub":        {hub, testItems()},
 		"no content": {testOutput(), bare},
 	}
 }

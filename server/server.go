@@ -61,6 +61,11 @@ type Config struct {
 	// DefaultRecheck when zero, a read per request when negative.
 	Recheck time.Duration
 	Log     *slog.Logger
+	// Changed, when set, is told of every newest page the cache builds
+	// whose bytes differ from the previous build (the first build after New
+	// included, since only the caller knows what it saw before). It is
+	// called with the output's cache entry locked: it must not block.
+	Changed func(Document)
 	// Topics are the configured topics, for the status page.
 	Topics []Topic
 	// Readers, when set, returns how many readers an output has, as feed
@@ -193,6 +198,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *r
 	h["Etag"] = tagHeader
 	if doc.hLastMod != nil {
 		h["Last-Modified"] = doc.hLastMod
+	}
+	if doc.hLink != nil {
+		h["Link"] = doc.hLink
 	}
 	if o.Private() {
 		h["Cache-Control"] = s.cacheControlPrivate
