@@ -74,6 +74,7 @@ var Known = []struct{ Fragment, Name string }{
 	{"netnewswire", "NetNewsWire"},
 	{"feedparser", "feedparser"},
 	{"newsboat", "Newsboat"},
+	{"rojo", "Rojo"},
 }
 
 // browserTokens are product names that say nothing about the client.
