@@ -32,7 +32,11 @@ func newOps(ctx context.Context, a *app, log *slog.Logger) *ops {
 	if err := o.readers.Load(ctx, a.db, time.Now()); err != nil {
 		log.Warn("reader counts not restored", "err", err)
 	}
-	o.metrics = metrics.New(metrics.Options{Store: a.db, Readers: o.readers.Counts, Log: log})
+	o.metrics = metrics.New(metrics.Options{Store: a.db, Readers: o.readers.Counts, Log: log,
+		StoryCount: func(ctx context.Context) (int, error) {
+			n, err := a.db.StoryCount(ctx)
+			return int(n), err
+		}})
 	return o
 }
 
@@ -49,6 +53,16 @@ func (o *ops) health(now time.Time) error {
 func (o *ops) observe(r server.Request) {
 	o.metrics.Served(r.Output, r.Format, r.Status)
 	o.readers.Record(r.Output, r.Format, r.UserAgent, r.RemoteAddr, time.Now())
+}
+
+// wire sets the operations hooks of a server config for a's current
+// configuration, and the reader counts its status page shows.
+func (o *ops) wire(runCtx context.Context, sc *server.Config, a *app) {
+	sc.Ops = o.server(runCtx, a)
+	sc.Readers = func(output string) (int, bool) {
+		c := o.readers.Readers(output, time.Now())
+		return c.Total(), c.Total() > 0
+	}
 }
 
 // server returns the hooks of a server for a's current configuration.
