@@ -26,7 +26,7 @@ func NewDoc(it *feedmill.Item) Doc {
 
 // LSH bands over the first bands*rows MinHash values: items whose texts are
 // nearly the same (similarity 0.5 and more) share a band with probability
-// 0.74 to 1, unrelated ones almost never. Title words find the rest.
+// 0.74 to 1, unrelated ones almost never. Rare shared words find the rest.
 const (
 	bands = 10
 	rows  = 3
@@ -404,7 +404,7 @@ func (ix *Index) textOverlap(member, sig *Signature) float64 {
 	return shared / min(wa, ix.docWSum)
 }
 
-// insert makes story s a candidate for items that share a title word or a
+// insert makes story s a candidate for items that share a term or a
 // band with sig.
 func (ix *Index) insert(g *generation, s int64, sig *Signature) {
 	g.items++
@@ -455,7 +455,7 @@ func absDiff(a, b int64) int64 {
 	return b - a
 }
 
-// weight is the inverse document frequency of a title word among the items
+// weight is the inverse document frequency of a word among the items
 // of the window: a word in many titles ("storm", "election") says less about
 // two titles being one story than a name found in few.
 func (ix *Index) weight(w uint32) float64 {
