@@ -106,8 +106,13 @@ type Batch struct {
 	// caller found unchanged (by their Hash) are left out and counted in
 	// Seen, so an all-seen poll writes nothing but the feed's state.
 	Items []Item
-	// Seen counts items the caller skipped as already stored and unchanged.
+	// Seen counts items the caller skipped as already stored and unchanged
+	// (or deleted by retention, see DeletedHash).
 	Seen int
+	// Deleted lists the keys of items in the document that retention
+	// deleted (KnownHashes gave them DeletedHash): their tombstones are kept
+	// while the feed carries them.
+	Deleted []string
 	// State is remembered for the next poll.
 	State FetchState
 	// HTTPStatus is the status code of the response.
@@ -126,6 +131,11 @@ type Batch struct {
 	// log are left alone.
 	Replay bool
 }
+
+// DeletedHash is the hash a store's KnownHashes gives the key of an item
+// that retention deleted. Whatever its content, such an item is skipped
+// like an unchanged one: it is not stored again, nor counted as new.
+const DeletedHash = "deleted"
 
 // Poll outcomes, as logged per fetch.
 const (
