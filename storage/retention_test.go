@@ -115,8 +115,8 @@ func TestPrune(t *testing.T) {
 			result:    PruneResult{Expired: 2, OverCap: 3, ByFeed: map[string]int{"a": 5}, Tombstones: 5, Batches: 3},
 		},
 		{
-			name: "the newest item is never deleted, so its id is never reused",
-			ingest: map[string][]feedmill.Item{"a": {aged("recent", day), aged("ancient", 400*day)}},
+			name:      "the newest item is never deleted, so its id is never reused",
+			ingest:    map[string][]feedmill.Item{"a": {aged("recent", day), aged("ancient", 400*day)}},
 			retention: Retention{MaxAge: 90 * day},
 			want:      []string{"ancient", "recent"},
 			result:    PruneResult{ByFeed: map[string]int{}},
