@@ -198,13 +198,48 @@ func (c *Canonicalizer) finish(u *url.URL) (string, error) {
 				p = removeDotSegments(p)
 			}
 		}
-		b.WriteString(p)
+		b.WriteString(escapeInvalid(p))
 	}
 	if q := c.filterQuery(u.RawQuery, host); q != "" {
 		b.WriteByte('?')
-		b.WriteString(normalEscapes(q))
+		b.WriteString(escapeInvalid(normalEscapes(q)))
 	}
 	return b.String(), nil
+}
+
+// escapeInvalid percent-encodes the ASCII characters RFC 3986 allows
+// nowhere in a path or query, such as "[", "]", "|", "{" and '"', which Go's
+// URL parser lets through and feed validators reject. Everything else,
+// escapes included, is kept.
+func escapeInvalid(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < utf8.RuneSelf && !uriChar(byte(r)) })
+	if i < 0 {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf && !uriChar(c) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// uriChar reports whether c may appear as itself in a path or query:
+// unreserved, sub-delims, ":", "@", "/", "?" and the "%" of an escape.
+func uriChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/?%", c) >= 0
 }
 
 // canonicalHost lowercases host (punycode for IDN), drops a trailing dot and

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCanonicalURL(t *testing.T) {
@@ -16,6 +17,9 @@ func TestCanonicalURL(t *testing.T) {
 		{"newline inside", "https://example.com/2026/\n03/story", "", "https://example.com/2026/03/story"},
 		{"uppercase scheme and host", "HTTPS://WWW.Example.COM/Path/To", "", "https://www.example.com/Path/To"},
 		{"empty path", "https://example.com", "", "https://example.com/"},
+		{"brackets in path escaped", "https://example.com/rss_2.0.item[0].link", "", "https://example.com/rss_2.0.item%5B0%5D.link"},
+		{"brackets and pipes in query escaped", "https://example.com/s?tags[]=a|b&q={x}", "", "https://example.com/s?tags%5B%5D=a%7Cb&q=%7Bx%7D"},
+		{"escaped brackets kept", "https://example.com/a%5b1%5d", "", "https://example.com/a%5B1%5D"},
 		{"empty path with query", "https://example.com?id=3", "", "https://example.com/?id=3"},
 		{"default http port", "http://example.com:80/a", "", "http://example.com/a"},
 		{"default https port", "https://example.com:443/a", "", "https://example.com/a"},
@@ -308,6 +312,14 @@ func FuzzCanonicalURL(f *testing.F) {
 		for piece := range strings.SplitSeq(u.RawQuery, "&") {
 			if name, _, _ := strings.Cut(piece, "="); strings.HasPrefix(strings.ToLower(name), "utm_") || strings.EqualFold(name, "fbclid") {
 				t.Errorf("tracking parameter in %q", got)
+			}
+		}
+		// RFC 3986: nothing after the authority outside its character set.
+		rest := strings.TrimPrefix(got, u.Scheme+"://"+u.Host)
+		for i := 0; i < len(rest); i++ {
+			if c := rest[i]; c < utf8.RuneSelf && !uriChar(c) {
+				t.Errorf("%q holds %q, which RFC 3986 allows in no path or query", got, c)
+				break
 			}
 		}
 		again, err := CanonicalURL(got, "")

@@ -50,6 +50,8 @@ type DB struct {
 	// pruneHook, set by tests, runs inside each prune batch's transaction
 	// ("in batch") and after its commit ("after batch").
 	pruneHook func(stage string)
+	// group assigns new items to stories, once SetStories turned it on.
+	group grouper
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies

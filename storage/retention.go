@@ -283,6 +283,12 @@ func (db *DB) deleteBatch(ctx context.Context, r Retention, now time.Time, res *
 			return err
 		}
 		for _, q := range []string{
+			// Their stories lose them as members; a story left empty goes.
+			`WITH gone AS (SELECT story_id, count(*) AS n FROM items
+				WHERE id IN (SELECT value FROM json_each(?1)) AND story_id <> 0 GROUP BY story_id)
+			UPDATE stories SET members = members - (SELECT n FROM gone WHERE gone.story_id = stories.id)
+			WHERE id IN (SELECT story_id FROM gone)`,
+			`DELETE FROM stories WHERE members <= 0 AND id IN (SELECT story_id FROM items WHERE id IN (SELECT value FROM json_each(?1)))`,
 			`INSERT INTO link_tombstones (link_key, item_id)
 				SELECT link_key, item_id FROM links WHERE item_id IN (SELECT value FROM json_each(?)) AND true
 				ON CONFLICT (link_key) DO UPDATE SET item_id = excluded.item_id`,
@@ -304,6 +310,7 @@ func (db *DB) deleteBatch(ctx context.Context, r Retention, now time.Time, res *
 	if err != nil || len(picked) == 0 {
 		return 0, err
 	}
+	db.group.forget()
 	res.Batches++
 	res.Tombstones += int(tombstones)
 	for f, c := range byFeed {

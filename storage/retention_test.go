@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/stories"
 )
 
 // pruneNow is the clock of the retention tests.
@@ -330,5 +331,52 @@ func TestPruneBatchesDoNotBlock(t *testing.T) {
 	}
 	if got := len(storedKeys(t, db)); got != 1+writes {
 		t.Errorf("%d items left, want %d", got, 1+writes)
+	}
+}
+
+// TestPruneLeavesStoriesConsistent: deleted items leave their stories,
+// whose member counts stay true; a story left empty goes; new reports
+// still join the story of the members that remain.
+func TestPruneLeavesStoriesConsistent(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	db.SetStories(stories.DefaultConfig())
+	for _, b := range []feedmill.Batch{
+		batch("a", storyT0.Add(time.Hour), quakeA, budgetA),
+		batch("b", storyT0.Add(2*time.Hour), quakeB),
+	} {
+		if _, err := db.Ingest(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quake := storyOf(t, db, quakeA.Link)
+	if quake == 0 || storyOf(t, db, quakeB.Link) != quake {
+		t.Fatal("the two reports of the quake are not one story")
+	}
+	db.now = func() time.Time { return storyT0.Add(100 * 24 * time.Hour) }
+	// quakeB stays (the newest item, and in a window); quakeA, the story's
+	// first item, and budgetA, alone in its story, go.
+	res, err := db.Prune(ctx, Retention{MaxAge: 90 * 24 * time.Hour, Protected: map[int64]bool{ids(t, db)["b1"]: true}})
+	if err != nil || res.Expired != 2 {
+		t.Fatalf("Prune = %+v, %v; want 2 expired", res, err)
+	}
+	var wrong, members int
+	if err := db.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM stories s WHERE members <> (SELECT count(*) FROM items WHERE story_id = s.id)),
+		(SELECT coalesce(sum(members), 0) FROM stories)`).Scan(&wrong, &members); err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 0 || members != 1 {
+		t.Errorf("%d stories with a wrong member count, %d members in all; want 0 and 1 (quakeB)", wrong, members)
+	}
+	if res, err := db.Ingest(ctx, batch("c", storyT0.Add(4*time.Hour), quakeC)); err != nil || res.Grouped != 1 {
+		t.Fatalf("a third report after the prune: %+v, %v", res, err)
+	}
+	if s := storyOf(t, db, quakeC.Link); s != quake {
+		t.Errorf("third report: story %d, want %d", s, quake)
+	}
+	list, err := db.Stories(ctx, StoryQuery{MinItems: 2})
+	if err != nil || len(list) != 1 || len(list[0].Items) != 2 {
+		t.Errorf("Stories = %+v, %v; want the quake with 2 items", list, err)
 	}
 }
