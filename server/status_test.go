@@ -317,3 +317,39 @@ func TestStatusCache(t *testing.T) {
 		t.Errorf("HEAD /: %d, %d bytes, %v", rec.Code, rec.Body.Len(), rec.Header())
 	}
 }
+
+// TestStatusPageEscapes: whatever a feed managed to get stored (a title
+// with markup, a script link) is shown as text, and only web links are
+// links.
+func TestStatusPageEscapes(t *testing.T) {
+	db, _, srv := statusSetup(t)
+	const evil = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> & "co"`
+	if _, err := db.Ingest(t.Context(), feedmill.Batch{Feed: "evil", URL: "javascript:window.__pwned=1", Title: evil,
+		SiteURL: " javascript:window.__pwned=1", FetchedAt: time.Now(), Items: []feedmill.Item{{Key: "guid:evil",
+			Link: "javascript:window.__pwned=1", Title: evil, Hash: "evil", Topics: []string{"war"}, Published: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, srv.URL+"/")
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes(doc, func(*html.Node) bool { return true }) {
+		if n.Data == "script" || n.Data == "img" {
+			t.Errorf("a <%s> element on the page", n.Data)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") || strings.Contains(a.Val, "javascript:") {
+				t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+			}
+		}
+	}
+	row := node(doc, byID("feed-evil"))
+	if row == nil || !strings.Contains(text(row), evil) {
+		t.Errorf("the feed's title is not shown as text: %v", row)
+	}
+	war := node(doc, byID("topic-war"))
+	if !strings.Contains(text(war), evil) {
+		t.Errorf("the item's title is not shown as text: %q", text(war))
+	}
+}
