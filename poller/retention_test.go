@@ -75,7 +75,7 @@ func TestDeletedItemsAreNotPolledAgain(t *testing.T) {
 		if rep.Err != nil {
 			t.Fatalf("%s: %v", step, rep.Err)
 		}
-		if rep.Result != want {
+		if got := rep.Result; got.New != want.New || got.Merged != want.Merged || got.Updated != want.Updated || got.Seen != want.Seen {
 			t.Errorf("%s: %+v, want %+v", step, rep.Result, want)
 		}
 		items, err := db.Items(ctx, feedmill.ItemQuery{})

@@ -208,12 +208,12 @@ func TestDeletedItemsStayDeleted(t *testing.T) {
 	// changed, from the same feed; the same link from another feed.
 	changed := old
 	changed.Hash, changed.Title = "h:changed", "story old, corrected"
-	if res := ingest(t, db, "a", changed); res != (feedmill.IngestResult{Seen: 1}) {
+	if res := ingest(t, db, "a", changed); res.New+res.Merged+res.Updated != 0 || res.Seen != 1 || res.Dedup.GUID != 1 {
 		t.Errorf("deleted item again from its feed: %+v, want seen", res)
 	}
 	syndicated := old
 	syndicated.Key = "link:" + old.Link
-	if res := ingest(t, db, "c", syndicated); res != (feedmill.IngestResult{Seen: 1}) {
+	if res := ingest(t, db, "c", syndicated); res.New+res.Merged+res.Updated != 0 || res.Seen != 1 || res.Dedup.Link != 1 {
 		t.Errorf("deleted item from another feed: %+v, want seen", res)
 	}
 	if known, _ := db.KnownHashes(ctx, "c", []string{syndicated.Key}); known[syndicated.Key] != feedmill.DeletedHash {
