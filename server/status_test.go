@@ -158,6 +158,9 @@ func TestStatusPage(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy %q: want no script allowed", csp)
+	}
 	if strings.Contains(body, "k3y-0123456789abcdef") {
 		t.Error("the page shows a private output's key")
 	}
