@@ -70,6 +70,26 @@ type Item struct {
 	Matches []TopicMatch
 	// Sources lists every feed that carried the item, first one first.
 	Sources []Source
+	// Story is the id of the story the item belongs to: items of several
+	// sources about one event share it. 0 while the item is not grouped.
+	Story int64
+	// Related lists the other items of the item's story (one Source each:
+	// the feed that first carried it and its link), earliest first. It is
+	// set only by a listing with ItemQuery.OnePerStory.
+	Related []Source
+}
+
+// Story is a group of items from different sources about one event.
+type Story struct {
+	// ID is the story's id: the id its first item had when it opened.
+	ID int64 `json:"id"`
+	// Title is the title of its first item.
+	Title string `json:"title"`
+	// Items are its members, earliest first, with ID, Feed, Title, Link
+	// and Published set.
+	Items []Item `json:"-"`
+	// Updated is when its last member joined.
+	Updated time.Time `json:"-"`
 }
 
 // TopicMatch is one topic an item matched and why.
@@ -106,8 +126,10 @@ type Batch struct {
 	// caller found unchanged (by their Hash) are left out and counted in
 	// Seen, so an all-seen poll writes nothing but the feed's state.
 	Items []Item
-	// Seen counts items the caller skipped as already stored and unchanged.
-	Seen int
+	// Seen counts items the caller skipped as already stored and unchanged;
+	// SeenDedup says how they were recognized.
+	Seen      int
+	SeenDedup DedupCounts
 	// State is remembered for the next poll.
 	State FetchState
 	// HTTPStatus is the status code of the response.
@@ -146,6 +168,45 @@ type IngestResult struct {
 	Updated int
 	// Seen items were already stored and unchanged.
 	Seen int
+	// Grouped counts the New items that joined a story of items stored
+	// before (from other sources), rather than opening one.
+	Grouped int
+	// Dedup counts the items recognized as one already stored (seen,
+	// updated or merged), by what recognized them; Dedup.Story is Grouped.
+	Dedup DedupCounts
+	// NewTopics counts the new items by topic they matched; nil when no
+	// new item matched a topic.
+	NewTopics map[string]int
+}
+
+// DedupCounts counts items recognized as already stored, by kind of
+// evidence: the feed's guid, the article's link (the item's key inside its
+// feed, or the same link carried by another feed), a hash of its content
+// (an item with neither guid nor link), or membership of a story
+// (near-duplicate grouping).
+type DedupCounts struct {
+	GUID, Link, Content, Story int
+}
+
+// Dedup kinds, as named in metrics.
+const (
+	DedupGUID    = "guid"
+	DedupLink    = "link"
+	DedupContent = "content"
+	DedupStory   = "story"
+)
+
+// AddKey counts one item recognized by its key inside its feed; the key's
+// prefix (see Item.Key) tells the kind.
+func (c *DedupCounts) AddKey(key string) {
+	switch {
+	case strings.HasPrefix(key, "guid:"):
+		c.GUID++
+	case strings.HasPrefix(key, "link:"):
+		c.Link++
+	default:
+		c.Content++
+	}
 }
 
 // Changed reports whether the batch changed any item.
@@ -175,6 +236,11 @@ type ItemQuery struct {
 	Filter func(*Item) bool
 	// Limit caps the number of items; 0 means no limit.
 	Limit int
+	// OnePerStory lists each story once, as its earliest item among those
+	// the query's topic, feed and time conditions select (Filter then
+	// applies to that item), with the other members in Related and
+	// Updated moved to when the last member joined.
+	OnePerStory bool
 }
 
 // FetchState is what one poll of a feed leaves for the next: the HTTP
@@ -263,6 +329,18 @@ type FeedState struct {
 	// NewPerDay is the average number of new items a day over the last 30
 	// days (or since the feed was first fetched).
 	NewPerDay float64
+}
+
+// ReaderCount is the latest subscriber count a feed service announced for
+// one output (in its User-Agent), as kept across restarts.
+type ReaderCount struct {
+	Output, Service string
+	// FeedID is the service's own id of the subscription, or "fmt:" and
+	// the output's format when it gives none.
+	FeedID      string
+	Subscribers int
+	// Seen is when the service last fetched the output.
+	Seen time.Time
 }
 
 // RawBody is the body of one fetch as kept for replay, gzip-compressed.

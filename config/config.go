@@ -73,6 +73,9 @@ type Config struct {
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
+	// APIToken is the bearer token that POST /api/fetch requires; without
+	// one the API is off. FEEDMILL_API_TOKEN overrides it (ApplyEnv).
+	APIToken string `yaml:"api_token,omitempty"`
 	// TrackingParams changes the built-in list of query parameters removed
 	// from item links (normalize.DefaultTrackingParams): a name adds one
 	// ("partner"), a name ending in "*" a prefix ("sp_*"), and "-" before a
@@ -292,13 +295,19 @@ func (c *Config) Validate() error {
 // ApplyEnv overrides settings from the environment, read through getenv so
 // that tests need not touch the process environment. FEEDMILL_DATABASE_URL,
 // when set, replaces Database as is: it is not resolved against the
-// configuration file's directory. Outputs with a token_env get their token;
+// configuration file's directory; FEEDMILL_API_TOKEN replaces APIToken. Outputs with a token_env get their token;
 // a variable unset, empty or too short is an error naming the output.
 func (c *Config) ApplyEnv(getenv func(string) string) error {
 	if v := getenv("FEEDMILL_DATABASE_URL"); v != "" {
 		c.Database = v
 	}
 	var errs []*Error
+	if v := getenv("FEEDMILL_API_TOKEN"); v != "" {
+		c.APIToken = v
+		if msg := tokenProblem(v); msg != "" {
+			errs = append(errs, &Error{Key: "api_token", Msg: "environment variable FEEDMILL_API_TOKEN: " + msg})
+		}
+	}
 	for i := range c.Outputs {
 		o := &c.Outputs[i]
 		if o.TokenEnv == "" {

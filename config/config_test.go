@@ -717,3 +717,36 @@ func TestApplyEnvToken(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIToken(t *testing.T) {
+	tests := []struct {
+		name, yaml, env, want, wantErr string
+	}{
+		{name: "none: the API is off", yaml: "listen: 127.0.0.1:1\n"},
+		{name: "in the file", yaml: "api_token: 0123456789abcdef0123\n", want: "0123456789abcdef0123"},
+		{name: "too short", yaml: "api_token: short\n", wantErr: "api.yaml:1:12: api_token: a token must have at least 16 characters"},
+		{name: "empty", yaml: "api_token: \"\"\n", wantErr: "api_token: a token must have at least 16"},
+		{name: "the environment wins", yaml: "api_token: 0123456789abcdef0123\n", env: "fedcba9876543210fedc", want: "fedcba9876543210fedc"},
+		{name: "a short one in the environment", yaml: "listen: 127.0.0.1:1\n", env: "short", wantErr: "api_token: environment variable FEEDMILL_API_TOKEN: a token must have at least 16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "api.yaml")
+			os.WriteFile(path, []byte(tt.yaml), 0o644)
+			c, err := Load(path)
+			if err == nil {
+				err = c.ApplyEnv(func(k string) string { return map[string]string{"FEEDMILL_API_TOKEN": tt.env}[k] })
+			}
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err %v, want %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case c.APIToken != tt.want:
+				t.Errorf("APIToken %q, want %q", c.APIToken, tt.want)
+			}
+		})
+	}
+}

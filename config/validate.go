@@ -82,6 +82,11 @@ func (v *validator) validate(c *Config) {
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}
+	if c.APIToken != "" || v.set("api_token") {
+		if msg := tokenProblem(c.APIToken); msg != "" {
+			v.errorf("api_token", "%s", msg)
+		}
+	}
 	v.trackingParams(c.TrackingParams)
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)

@@ -74,6 +74,15 @@ type Pipeline struct {
 	FullText FullText
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Observer, when set, is told of every poll that ran (not of the
+	// feeds skipped as not due), for metrics.
+	Observer Observer
+}
+
+// Observer is told of the outcome of every poll. Polled is called from the
+// goroutine of the poll, so it must be safe for concurrent use.
+type Observer interface {
+	Polled(Report)
 }
 
 // Report is the outcome of polling one feed.
@@ -89,6 +98,20 @@ type Report struct {
 	NotModified bool
 	// Skipped is true when the feed was not due (PollIfDue).
 	Skipped bool
+}
+
+// Outcome is the poll's result as one of the feedmill.Outcome constants:
+// ok, not_modified, failed or gone.
+func (r Report) Outcome() string {
+	switch {
+	case errors.Is(r.Err, feedmill.ErrGone):
+		return feedmill.OutcomeGone
+	case r.Err != nil:
+		return feedmill.OutcomeFailed
+	case r.NotModified:
+		return feedmill.OutcomeNotModified
+	}
+	return feedmill.OutcomeOK
 }
 
 // storeTimeout bounds the write of a batch that has been fetched; the
@@ -150,6 +173,9 @@ func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond).String(),
 		"bytes", rep.Bytes, "new", rep.Result.New, "merged", rep.Result.Merged, "updated", rep.Result.Updated,
 		"seen", rep.Result.Seen, "not_modified", rep.NotModified, "err", rep.Err)
+	if p.Observer != nil {
+		p.Observer.Polled(rep)
+	}
 	return rep
 }
 
@@ -269,9 +295,11 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		return feedmill.Batch{}, 0, err
 	}
 	seen := 0
+	var seenBy feedmill.DedupCounts
 	items := d.Items(now, func(key, hash string) bool {
 		if h, ok := known[key]; ok && h == hash {
 			seen++
+			seenBy.AddKey(key)
 			return true
 		}
 		return false
@@ -294,7 +322,7 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		}
 	}
 	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
-		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, fresh, nil
+		Items: items, Seen: seen, SeenDedup: seenBy, State: res.State, HTTPStatus: res.Status}, fresh, nil
 }
 
 // fullTextWorkers is how many article pages of one feed are fetched at a

@@ -16,6 +16,8 @@ dep_python3_feedparser() { want python3-feedparser; }
 dep_newsboat() { want newsboat; }
 dep_nginx() { want nginx; }
 dep_wrk() { want wrk; }
+# chromium: the headless browser that TestStatusPageInBrowser drives.
+dep_chromium() { want chromium; }
 
 install_missing() {
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -37,7 +39,7 @@ install_missing() {
 }
 
 if [ $# -eq 0 ]; then
-	set -- python3-feedparser newsboat
+	set -- python3-feedparser newsboat chromium
 fi
 for pkg in "$@"; do
 	"dep_${pkg//-/_}"

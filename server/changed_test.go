@@ -1,11 +1,14 @@
 package server
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
@@ -122,4 +125,55 @@ func TestHubLinkHeader(t *testing.T) {
 			t.Errorf("%s without a hub: Link %q", f, resp.Header.Get("Link"))
 		}
 	}
+}
+
+// BenchmarkRefresh measures what WebSub's watch costs serve: a Refresh
+// when nothing changed (its tick every second; with Recheck -1 the items
+// version is read for each of the nine documents, an upper bound of the
+// one read serve makes) against one after a change (every
+// output rebuilt: three 50-entry outputs in three formats, rendered and
+// gzipped), in one run.
+func BenchmarkRefresh(b *testing.B) {
+	db, err := storage.Open(b.Context(), filepath.Join(b.TempDir(), "refresh.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var items []feedmill.Item
+	for i := range 150 {
+		link := fmt.Sprintf("https://news.example/story/%d", i)
+		items = append(items, feedmill.Item{Key: fmt.Sprintf("guid:%d", i), Link: link, LinkKey: link,
+			Title: fmt.Sprintf("Story number %d", i), Content: "<p>" + strings.Repeat("Talks went on. ", 60) + "</p>",
+			Hash: fmt.Sprint(i), Topics: []string{[]string{"a", "b", "c"}[i%3]},
+			Published: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)})
+	}
+	if _, err := db.Ingest(b.Context(), feedmill.Batch{Feed: "wire", URL: "https://wire.example/rss", FetchedAt: time.Now(), Items: items}); err != nil {
+		b.Fatal(err)
+	}
+	var outs []Output
+	for _, t := range []string{"a", "b", "c"} {
+		outs = append(outs, Output{Output: feedgen.Output{Name: t, BaseURL: "http://127.0.0.1", Hub: "http://127.0.0.1/websub"},
+			Select: feedmill.ItemQuery{Topics: []string{t}, Limit: 50}})
+	}
+	cfg := Config{Outputs: outs, Recheck: -1, Changed: func(Document) {}}
+	s := New(db, cfg)
+	if err := s.Refresh(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unchanged", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Refresh(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("changed", func(b *testing.B) {
+		for b.Loop() {
+			// A new server has built nothing: as after a change of items
+			// in every output.
+			if err := New(db, cfg).Refresh(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -53,7 +53,8 @@ type statusRendered struct {
 }
 
 // handleStatus serves the status page, rendered at most once per change of
-// the items and per statusTTL, however many requests ask.
+// the items and per statusTTL, however many requests ask; while it is
+// rendered again, requests get the previous one.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	page, err := s.statusPage(r.Context())
 	if err != nil {
@@ -83,10 +84,18 @@ func (s *Server) statusPage(ctx context.Context) (*statusRendered, error) {
 		return p != nil && p.version == v && s.now().Sub(p.at) < statusTTL
 	}
 	c := &s.status
-	if p := c.page.Load(); fresh(p) {
-		return p, nil
+	last := c.page.Load()
+	if fresh(last) {
+		return last, nil
 	}
-	c.mu.Lock()
+	// One request renders; while it does, the others get the last page
+	// rather than wait (a rendering reads every day's counts).
+	if !c.mu.TryLock() {
+		if last != nil {
+			return last, nil
+		}
+		c.mu.Lock()
+	}
 	defer c.mu.Unlock()
 	if p := c.page.Load(); fresh(p) {
 		return p, nil

@@ -158,6 +158,9 @@ func TestStatusPage(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy %q: want no script allowed", csp)
+	}
 	if strings.Contains(body, "k3y-0123456789abcdef") {
 		t.Error("the page shows a private output's key")
 	}
@@ -315,5 +318,41 @@ func TestStatusCache(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/", nil))
 	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") == "" {
 		t.Errorf("HEAD /: %d, %d bytes, %v", rec.Code, rec.Body.Len(), rec.Header())
+	}
+}
+
+// TestStatusPageEscapes: whatever a feed managed to get stored (a title
+// with markup, a script link) is shown as text, and only web links are
+// links.
+func TestStatusPageEscapes(t *testing.T) {
+	db, _, srv := statusSetup(t)
+	const evil = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> & "co"`
+	if _, err := db.Ingest(t.Context(), feedmill.Batch{Feed: "evil", URL: "javascript:window.__pwned=1", Title: evil,
+		SiteURL: " javascript:window.__pwned=1", FetchedAt: time.Now(), Items: []feedmill.Item{{Key: "guid:evil",
+			Link: "javascript:window.__pwned=1", Title: evil, Hash: "evil", Topics: []string{"war"}, Published: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, srv.URL+"/")
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes(doc, func(*html.Node) bool { return true }) {
+		if n.Data == "script" || n.Data == "img" {
+			t.Errorf("a <%s> element on the page", n.Data)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") || strings.Contains(a.Val, "javascript:") {
+				t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+			}
+		}
+	}
+	row := node(doc, byID("feed-evil"))
+	if row == nil || !strings.Contains(text(row), evil) {
+		t.Errorf("the feed's title is not shown as text: %v", row)
+	}
+	war := node(doc, byID("topic-war"))
+	if !strings.Contains(text(war), evil) {
+		t.Errorf("the item's title is not shown as text: %q", text(war))
 	}
 }

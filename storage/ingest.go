@@ -43,15 +43,20 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // inserted, items carried by another feed gain a source, changed items are
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
-	res := feedmill.IngestResult{Seen: b.Seen}
-	err := db.write(ctx, func(tx *wtx) error {
+	res := feedmill.IngestResult{Seen: b.Seen, Dedup: b.SeenDedup}
+	err := db.write(ctx, func(tx *wtx) (err error) {
+		g, err := db.group.begin(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer func() { g.end(err) }()
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
 			return err
 		}
 		at := nanos(b.FetchedAt)
 		for i := range b.Items {
-			if err := ingestItem(ctx, tx, feedID, &b.Items[i], at, b.Replay, &res); err != nil {
+			if err := ingestItem(ctx, tx, g, feedID, &b.Items[i], at, b.Replay, &res); err != nil {
 				return fmt.Errorf("item %q: %w", b.Items[i].Key, err)
 			}
 		}
@@ -71,6 +76,7 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 	if err != nil {
 		return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
 	}
+	res.Dedup.Story = res.Grouped
 	return res, nil
 }
 
@@ -97,7 +103,8 @@ func upsertFeed(ctx context.Context, tx *wtx, name, url string) (int64, error) {
 }
 
 // ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
+// g, when not nil, puts new items in stories.
+func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}
@@ -117,13 +124,18 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 	switch {
 	case err == nil && rawHash == it.Hash && !replay:
 		res.Seen++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case err == nil:
 		// Same item, new content: update it in place. If its new link is
 		// already another item's, the two are one article: merge them.
-		if itemID, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+		var merged bool
+		if itemID, merged, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 			return err
+		}
+		if merged {
+			res.Dedup.Link++
 		}
 		// An item without a date of its own keeps the one it was given.
 		// A full text fetched before is kept: pages are fetched for new
@@ -144,6 +156,7 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 			return err
 		}
 		res.Updated++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case !errors.Is(err, sql.ErrNoRows):
@@ -159,6 +172,7 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 				return err
 			}
 			res.Merged++
+			res.Dedup.Link++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
@@ -171,7 +185,7 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}
-	if _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+	if _, _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
@@ -180,7 +194,13 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 	if err := setTopics(ctx, tx, itemID, it); err != nil {
 		return err
 	}
+	if g != nil {
+		if err := g.assign(ctx, tx, it, itemID, published, at, res); err != nil {
+			return err
+		}
+	}
 	res.New++
+	countTopics(res, it)
 	it.ID = itemID
 	return nil
 }
@@ -192,30 +212,33 @@ func insertSource(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item,
 }
 
 // claimLink records that item itemID is known under linkKey. When another
-// item already is, the two are one article and are merged; claimLink
-// returns the id of the item that remains.
-func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (int64, error) {
+// item already is, the two are one article and are merged (merged is true);
+// claimLink returns the id of the item that remains.
+func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (id int64, merged bool, err error) {
 	if linkKey == "" {
-		return itemID, nil
+		return itemID, false, nil
 	}
 	var owner int64
-	err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, linkKey).Scan(&owner)
+	err = tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, linkKey).Scan(&owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err := tx.ExecContext(ctx, `INSERT INTO links (link_key, item_id) VALUES (?, ?)`, linkKey, itemID)
-		return itemID, err
+		return itemID, false, err
 	case err != nil:
-		return 0, err
+		return 0, false, err
 	case owner == itemID:
-		return itemID, nil
+		return itemID, false, nil
 	}
 	keep, drop := min(itemID, owner), max(itemID, owner)
-	return keep, mergeItems(ctx, tx, keep, drop)
+	return keep, true, mergeItems(ctx, tx, keep, drop)
 }
 
 // mergeItems folds item drop into item keep: its sources, links and topics move
 // over and drop is deleted. keep is the older item, so ids stay stable.
 func mergeItems(ctx context.Context, tx *wtx, keep, drop int64) error {
+	if err := leaveStory(ctx, tx, drop); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
 		`UPDATE links SET item_id = ? WHERE item_id = ?`,
@@ -227,6 +250,25 @@ func mergeItems(ctx context.Context, tx *wtx, keep, drop int64) error {
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, drop)
 	return err
+}
+
+// countTopics counts a new item under each topic it matched.
+func countTopics(res *feedmill.IngestResult, it *feedmill.Item) {
+	add := func(topic string) {
+		if res.NewTopics == nil {
+			res.NewTopics = map[string]int{}
+		}
+		res.NewTopics[topic]++
+	}
+	if it.Matches == nil {
+		for _, t := range it.Topics {
+			add(t)
+		}
+		return
+	}
+	for _, m := range it.Matches {
+		add(m.Topic)
+	}
 }
 
 // setTopics replaces the topics of an item with it.Matches, or with

@@ -36,7 +36,7 @@ func waitIdle(t *testing.T, q *queue) {
 	}
 }
 
-func openDB(t *testing.T, path string) *storage.DB {
+func openDB(t testing.TB, path string) *storage.DB {
 	t.Helper()
 	db, err := storage.Open(t.Context(), path)
 	if err != nil {
@@ -79,7 +79,7 @@ func newTestHub(t *testing.T, path string, clk *clock) *Hub {
 	return h
 }
 
-func dbPath(t *testing.T) string { return filepath.Join(t.TempDir(), "hub.db") }
+func dbPath(t testing.TB) string { return filepath.Join(t.TempDir(), "hub.db") }
 
 // delivery is a content distribution request a subscriber received.
 type delivery struct {

@@ -52,6 +52,9 @@ const (
 	maxURL      = 2048
 	maxRequest  = 16 << 10
 	maxResponse = 4 << 10
+	// maxBacklog bounds the verifications and deliveries waiting, so a
+	// flood of subscription requests cannot grow the hub without bound.
+	maxBacklog = 10_000
 )
 
 // Hub is a WebSub hub for feedmill's own outputs. It is an http.Handler for
@@ -123,6 +126,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "this is a WebSub hub: POST hub.mode=subscribe with hub.topic and hub.callback to subscribe to an output", http.StatusMethodNotAllowed)
+		return
+	}
+	if h.q.len() >= maxBacklog {
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, "the hub is busy; try again later", http.StatusServiceUnavailable)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequest)

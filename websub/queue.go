@@ -81,6 +81,13 @@ func (q *queue) submit(key string, j job) {
 	q.wg.Go(func() { q.run(key, s) })
 }
 
+// len is the number of keys with work queued or running.
+func (q *queue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.slots)
+}
+
 // take returns the job waiting in s, or false after retiring s when there
 // is none.
 func (q *queue) take(key string, s *slot) (job, bool) {
