@@ -143,6 +143,8 @@ type topicView struct {
 type itemView struct {
 	Title, Link string
 	Published   timeView
+	// Related counts the other items of its story.
+	Related int
 }
 
 type outputView struct {
@@ -238,12 +240,14 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 		if tv.Title == "" {
 			tv.Title = t.Name
 		}
-		items, err := s.store.Items(ctx, feedmill.ItemQuery{Topics: []string{t.Name}, Limit: topicNewest})
+		// A story told by several feeds is listed once.
+		items, err := s.store.Items(ctx, feedmill.ItemQuery{Topics: []string{t.Name}, Limit: topicNewest, OnePerStory: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, it := range items {
-			tv.Newest = append(tv.Newest, itemView{Title: it.Title, Link: webLink(it.Link), Published: at(it.Published, now)})
+			tv.Newest = append(tv.Newest, itemView{Title: it.Title, Link: webLink(it.Link), Published: at(it.Published, now),
+				Related: len(it.Related)})
 		}
 		v.Topics = append(v.Topics, tv)
 	}

@@ -96,7 +96,7 @@ func BenchmarkStatusPage(b *testing.B) {
 		{"TopicCounts", func() error { _, err := db.TopicCounts(ctx); return err }},
 		{"Feeds", func() error { _, err := db.Feeds(ctx); return err }},
 		{"Items(topic,5)", func() error {
-			_, err := db.Items(ctx, feedmill.ItemQuery{Topics: []string{topicList[3].Name}, Limit: topicNewest})
+			_, err := db.Items(ctx, feedmill.ItemQuery{Topics: []string{topicList[3].Name}, Limit: topicNewest, OnePerStory: true})
 			return err
 		}},
 	}

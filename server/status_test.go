@@ -13,6 +13,7 @@ import (
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
 	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/stories"
 	"golang.org/x/net/html"
 )
 
@@ -354,5 +355,37 @@ func TestStatusPageEscapes(t *testing.T) {
 	war := node(doc, byID("topic-war"))
 	if !strings.Contains(text(war), evil) {
 		t.Errorf("the item's title is not shown as text: %q", text(war))
+	}
+}
+
+// TestStatusStories: a story told by several feeds is listed once among a
+// topic's newest items, with how many more sources told it.
+func TestStatusStories(t *testing.T) {
+	db, _, _ := statusSetup(t)
+	db.SetStories(stories.DefaultConfig())
+	now := time.Now()
+	lead := "<p>Rescuers in the port city searched collapsed buildings through the night after a magnitude 7.1 earthquake struck the coast on Monday, the governor said.</p>"
+	for i, feed := range []string{"wire-a", "wire-b", "wire-c"} {
+		link := "https://" + feed + ".example/quake"
+		if _, err := db.Ingest(t.Context(), feedmill.Batch{Feed: feed, URL: "https://" + feed + ".example/rss", FetchedAt: now,
+			Items: []feedmill.Item{{Key: "guid:quake", Link: link, LinkKey: link, Title: "Magnitude 7.1 earthquake strikes the coast, rescuers search rubble",
+				Content: lead, Hash: feed, Topics: []string{"quake"}, Published: now.Add(time.Duration(i) * time.Minute)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := New(db, Config{Topics: []Topic{{Name: "quake"}}})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	doc, err := html.Parse(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := nodes(node(doc, byID("topic-quake")), func(n *html.Node) bool { return n.Data == "li" })
+	if len(items) != 1 || !strings.Contains(text(items[0]), "+2 more sources") {
+		var texts []string
+		for _, li := range items {
+			texts = append(texts, text(li))
+		}
+		t.Errorf("newest items of the topic: %q, want the story once with +2 more sources", texts)
 	}
 }
