@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -387,5 +390,36 @@ func TestStatusStories(t *testing.T) {
 			texts = append(texts, text(li))
 		}
 		t.Errorf("newest items of the topic: %q, want the story once with +2 more sources", texts)
+	}
+}
+
+// TestStatusGzip: the page is served gzipped to clients that accept it,
+// and the same once unzipped.
+func TestStatusGzip(t *testing.T) {
+	_, s, _ := statusSetup(t)
+	plain := httptest.NewRecorder()
+	s.ServeHTTP(plain, httptest.NewRequest("GET", "/", nil))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	zipped := httptest.NewRecorder()
+	s.ServeHTTP(zipped, req)
+	if zipped.Header().Get("Content-Encoding") != "gzip" || plain.Header().Get("Content-Encoding") != "" ||
+		zipped.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("headers: gzip %v, identity %v", zipped.Header(), plain.Header())
+	}
+	zippedLen := zipped.Body.Len()
+	if got := zipped.Header().Get("Content-Length"); got != strconv.Itoa(zippedLen) {
+		t.Errorf("Content-Length %s for %d bytes", got, zippedLen)
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, plain.Body.Bytes()) || zippedLen*3 > len(body) {
+		t.Errorf("gzip: %d bytes for %d, same content: %v", zippedLen, len(body), bytes.Equal(body, plain.Body.Bytes()))
 	}
 }
