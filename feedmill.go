@@ -130,6 +130,10 @@ type Batch struct {
 	// SeenDedup says how they were recognized.
 	Seen      int
 	SeenDedup DedupCounts
+	// Deleted lists the keys of items in the document that retention
+	// deleted (KnownHashes gave them DeletedHash): they are counted in Seen,
+	// and their tombstones are kept while the feed carries them.
+	Deleted []string
 	// State is remembered for the next poll.
 	State FetchState
 	// HTTPStatus is the status code of the response.
@@ -148,6 +152,11 @@ type Batch struct {
 	// log are left alone.
 	Replay bool
 }
+
+// DeletedHash is the hash a store's KnownHashes gives the key of an item
+// that retention deleted. Whatever its content, such an item is skipped
+// like an unchanged one: it is not stored again, nor counted as new.
+const DeletedHash = "deleted"
 
 // Poll outcomes, as logged per fetch.
 const (

@@ -90,6 +90,8 @@ type Config struct {
 	Topics []Topic `yaml:"topics"`
 	// Outputs are the generated feeds, served under /feeds/NAME.
 	Outputs []Output `yaml:"outputs"`
+	// Retention bounds what the database keeps; off by default.
+	Retention Retention `yaml:"retention"`
 	// WebSub announces changes of the outputs to WebSub subscribers.
 	WebSub WebSub `yaml:"websub"`
 	// Stories sets how items of different sources about one event are
@@ -154,6 +156,27 @@ func (c *Config) HubURL() string {
 	}
 	return c.WebSub.Hub
 }
+
+// Retention says which stored items are deleted. With neither MaxAge nor
+// MaxItemsPerFeed set (the default) nothing is deleted. An item in an
+// output's current page is never deleted.
+type Retention struct {
+	// MaxAge deletes items published longer ago than it; zero: no limit.
+	MaxAge Duration `yaml:"max_age,omitempty"`
+	// MaxItemsPerFeed keeps the newest items of each feed; an item goes
+	// when it is beyond that many in every feed that carried it. Zero: no
+	// cap.
+	MaxItemsPerFeed int `yaml:"max_items_per_feed,omitempty"`
+	// Interval is how often the daemon applies retention.
+	Interval Duration `yaml:"interval"`
+	// KeepDeletedKeys is how long the keys of a deleted item are kept
+	// after its feeds stop carrying it, so that it is not stored again as
+	// new meanwhile.
+	KeepDeletedKeys Duration `yaml:"keep_deleted_keys"`
+}
+
+// Enabled reports whether retention deletes anything.
+func (r Retention) Enabled() bool { return r.MaxAge > 0 || r.MaxItemsPerFeed > 0 }
 
 // Feed is one feed to poll.
 type Feed struct {
@@ -247,6 +270,10 @@ func Default() *Config {
 		PerHost:     2,
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
+		Retention: Retention{
+			Interval:        Duration(time.Hour),
+			KeepDeletedKeys: Duration(30 * 24 * time.Hour),
+		},
 		WebSub: WebSub{
 			Lease:    Duration(10 * 24 * time.Hour),
 			MinLease: Duration(time.Hour),

@@ -57,6 +57,13 @@ func TestParseGood(t *testing.T) {
 			},
 		},
 		{
+			file: "retention.good.yaml",
+			want: func(c *Config) {
+				c.Retention = Retention{MaxAge: Duration(90 * 24 * time.Hour), MaxItemsPerFeed: 5000,
+					Interval: Duration(30 * time.Minute), KeepDeletedKeys: Duration(14 * 24 * time.Hour)}
+			},
+		},
+		{
 			file: "merge.good.yaml",
 			want: func(c *Config) {
 				c.Feeds = []Feed{
@@ -104,6 +111,16 @@ func TestParseBad(t *testing.T) {
 				`1:10: timeout: "1 minute" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
 				`5:14: feeds[0].timeout: "15" has no unit: write it as a duration such as "15s"`,
 				`8:14: feeds[1].timeout: "1y" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
+			},
+		},
+		{
+			file: "retention.bad.yaml",
+			want: []string{
+				`2:12: retention.max_age: must be positive, got 0s (leave it out to keep items of any age)`,
+				`3:23: retention.max_items_per_feed: must be at least 1, got -3 (leave it out for no cap)`,
+				`4:13: retention.interval: must be at least 1s, got 0s`,
+				`5:22: retention.keep_deleted_keys: "1 month" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
+				`6:3: retention.keep: unknown key`,
 			},
 		},
 		{

@@ -295,14 +295,19 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		return feedmill.Batch{}, 0, err
 	}
 	seen := 0
+	var deleted []string
 	var seenBy feedmill.DedupCounts
 	items := d.Items(now, func(key, hash string) bool {
-		if h, ok := known[key]; ok && h == hash {
-			seen++
-			seenBy.AddKey(key)
-			return true
+		h, ok := known[key]
+		switch {
+		case ok && h == feedmill.DeletedHash:
+			deleted = append(deleted, key)
+		case !ok || h != hash:
+			return false
 		}
-		return false
+		seen++
+		seenBy.AddKey(key)
+		return true
 	})
 	title := f.Title
 	if title == "" {
@@ -322,7 +327,7 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		}
 	}
 	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
-		Items: items, Seen: seen, SeenDedup: seenBy, State: res.State, HTTPStatus: res.Status}, fresh, nil
+		Items: items, Seen: seen, SeenDedup: seenBy, Deleted: deleted, State: res.State, HTTPStatus: res.Status}, fresh, nil
 }
 
 // fullTextWorkers is how many article pages of one feed are fetched at a

@@ -124,7 +124,16 @@ func New(store Store, cfg Config) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes a GET or HEAD of an output, what readers poll all day,
+// without the mux's pattern matching (see outputFile); everything else goes
+// through the mux, which routes outputs the same way.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if file, ok := outputFile(r); ok {
+		s.serveOutput(w, r, file)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // routes lists every endpoint. GET patterns answer HEAD too.
 func (s *Server) routes() {
@@ -143,7 +152,11 @@ var (
 )
 
 func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
+	s.serveOutput(w, r, r.PathValue("file"))
+}
+
+// serveOutput answers a request for file ("NAME.atom") under /feeds/.
+func (s *Server) serveOutput(w http.ResponseWriter, r *http.Request, file string) {
 	dot := strings.LastIndexByte(file, '.')
 	ok := dot > 0
 	name, ext := file, ""

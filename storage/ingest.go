@@ -11,8 +11,17 @@ import (
 	"github.com/feedmill/feedmill"
 )
 
+// knownQuery is KnownHashes' statement: the stored keys with their raw
+// hash, and the keys of deleted items (tombstones), both by primary key.
+const knownQuery = `WITH f AS (SELECT id FROM feeds WHERE name = ?), k AS (SELECT value FROM json_each(?))
+	SELECT key, raw_hash, 0 FROM sources WHERE feed_id = (SELECT id FROM f) AND key IN k
+	UNION ALL
+	SELECT key, '', 1 FROM tombstones WHERE feed_id = (SELECT id FROM f) AND key IN k`
+
 // KnownHashes returns, for those of keys that feed has already stored, the
 // raw hash stored with them. A caller skips items whose hash is unchanged.
+// The key of an item that retention deleted, while its tombstone lasts,
+// has feedmill.DeletedHash, so that the item is not stored again.
 func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
 	known := make(map[string]string, len(keys))
 	if len(keys) == 0 {
@@ -31,8 +40,15 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 	defer rows.Close()
 	for rows.Next() {
 		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
+		var deleted bool
+		if err := rows.Scan(&k, &h, &deleted); err != nil {
 			return nil, err
+		}
+		if deleted {
+			if _, stored := known[k]; stored {
+				continue // stored again after all: the stored item wins
+			}
+			h = feedmill.DeletedHash
 		}
 		known[k] = h
 	}
@@ -67,6 +83,9 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 		}
 		if b.Replay {
 			return nil // a replay is no poll
+		}
+		if err := touchTombstones(ctx, tx, feedID, at, b.Deleted); err != nil {
+			return err
 		}
 		if b.Outcome == "" {
 			b.Outcome = feedmill.OutcomeOK
@@ -163,7 +182,15 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		return err
 	}
 
-	// A key this feed never carried: maybe an article another feed carried.
+	// A key this feed never carried, unless retention deleted its item.
+	if gone, err := keyDeleted(ctx, tx, feedID, it.Key); err != nil || gone {
+		if gone {
+			res.Seen++
+			res.Dedup.AddKey(it.Key)
+		}
+		return err
+	}
+	// Maybe an article another feed carried.
 	if it.LinkKey != "" {
 		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
 		switch {
@@ -176,6 +203,14 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// Or an article retention deleted, carried by this feed now.
+		if gone, err := linkDeleted(ctx, tx, feedID, it, at); err != nil || gone {
+			if gone {
+				res.Seen++
+				res.Dedup.Link++
+			}
 			return err
 		}
 	}

@@ -41,6 +41,7 @@ func (db *DB) Verify(ctx context.Context) error {
 		{"items of missing stories", `SELECT count(*) FROM items i WHERE i.story_id <> 0 AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = i.story_id)`},
 		{"grouped items without a signature", `SELECT count(*) FROM items WHERE story_id <> 0 AND signature IS NULL`},
 		{"stories with a wrong member count", `SELECT count(*) FROM stories s WHERE s.members <> (SELECT count(*) FROM items i WHERE i.story_id = s.id)`},
+		{"keys both stored and deleted", `SELECT count(*) FROM tombstones t JOIN sources s USING (feed_id, key)`},
 	}
 	for _, c := range checks {
 		var n int

@@ -102,9 +102,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 				cancel()
 			}
 		}()
+		pruned := a.startRetention(schedCtx, log)
 		next := waitForReload(runCtx, hup, e, a, log)
 		stopSched()
 		<-done
+		<-pruned
 		if next == nil {
 			break
 		}
