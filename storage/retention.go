@@ -393,6 +393,8 @@ type PruneStats struct {
 	LastPrune time.Time
 	// Tombstones is the number of feed keys of deleted items kept now.
 	Tombstones int64
+	// Items is the number of items stored now.
+	Items int64
 }
 
 // PruneStats reads the retention totals.
@@ -402,7 +404,8 @@ func (db *DB) PruneStats(ctx context.Context) (PruneStats, error) {
 	err := db.r.QueryRowContext(ctx, `SELECT
 		(SELECT value FROM counters WHERE name = 'items_pruned'),
 		(SELECT value FROM counters WHERE name = 'last_prune'),
-		(SELECT count(*) FROM tombstones)`).Scan(&s.ItemsPruned, &last, &s.Tombstones)
+		(SELECT count(*) FROM tombstones),
+		(SELECT count(*) FROM items)`).Scan(&s.ItemsPruned, &last, &s.Tombstones, &s.Items)
 	if err != nil {
 		return s, fmt.Errorf("storage: prune stats: %w", err)
 	}

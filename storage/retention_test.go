@@ -174,8 +174,9 @@ func TestPrune(t *testing.T) {
 				t.Error(err)
 			}
 			st, err := db.PruneStats(t.Context())
-			if err != nil || st.ItemsPruned != int64(got.Deleted()) || !st.LastPrune.Equal(pruneNow) || st.Tombstones != int64(got.Tombstones) {
-				t.Errorf("PruneStats = %+v, %v; want %d pruned at %v, %d tombstones", st, err, got.Deleted(), pruneNow, got.Tombstones)
+			if err != nil || st.ItemsPruned != int64(got.Deleted()) || !st.LastPrune.Equal(pruneNow) || st.Tombstones != int64(got.Tombstones) ||
+				st.Items != int64(len(tt.want)) {
+				t.Errorf("PruneStats = %+v, %v; want %d pruned at %v, %d tombstones, %d items", st, err, got.Deleted(), pruneNow, got.Tombstones, len(tt.want))
 			}
 		})
 	}
