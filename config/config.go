@@ -73,6 +73,10 @@ type Config struct {
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
+	// Lease is how long a daemon holds a feed it claimed for a poll when
+	// several share a database: a daemon killed mid-poll loses its feeds
+	// to the others when their leases expire. At least Timeout.
+	Lease Duration `yaml:"lease"`
 	// Feeds are the feeds to poll. None is valid: the daemon then only
 	// serves what is already stored.
 	Feeds []Feed `yaml:"feeds"`
@@ -171,6 +175,7 @@ func Default() *Config {
 		PerHost:     2,
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
+		Lease:       Duration(5 * time.Minute),
 	}
 	c.BaseURL = defaultBaseURL(c.Listen)
 	return c

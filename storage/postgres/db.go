@@ -141,9 +141,10 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 
 // write runs fn in a transaction and commits it, retrying the whole
 // transaction when PostgreSQL aborted it for a conflict with another
-// process (a deadlock, a serialization failure, or a unique key another
-// transaction committed first, such as the same article stored by two
-// daemons at once). A cancelled write never half-commits.
+// process: a deadlock, a serialization failure, a unique key another
+// transaction committed first (the same article stored by two daemons at
+// once), or an item another transaction merged away meanwhile (a foreign
+// key violation). A cancelled write never half-commits.
 func (db *DB) write(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -168,7 +169,7 @@ func retryable(err error) bool {
 		return false
 	}
 	switch pe.Code {
-	case "40001", "40P01", "23505":
+	case "40001", "40P01", "23505", "23503":
 		return true
 	}
 	return false

@@ -211,6 +211,14 @@ func claimLink(ctx context.Context, tx pgx.Tx, itemID int64, linkKey string) (in
 // mergeItems folds item drop into item keep: its sources, links and topics
 // move over and drop is deleted. keep is the older item, so ids stay stable.
 func mergeItems(ctx context.Context, tx pgx.Tx, keep, drop int64) error {
+	// Lock drop first: a transaction of another process adding a source,
+	// link or topic to it holds a key-share lock on it, so this waits for
+	// that to commit (and the moves below see its rows, instead of the
+	// delete cascading over them); one starting after waits for this one,
+	// then fails on the deleted item and is retried (see retryable).
+	if _, err := tx.Exec(ctx, `SELECT id FROM items WHERE id = $1 FOR UPDATE`, drop); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`UPDATE sources SET item_id = $1 WHERE item_id = $2`,
 		`UPDATE links SET item_id = $1 WHERE item_id = $2`,

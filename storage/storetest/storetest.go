@@ -600,14 +600,17 @@ func testConcurrentIngest(t *testing.T, newDB func(*testing.T) (backend.Store, s
 	db, _ := newDB(t)
 	at := time.Now()
 	var wg sync.WaitGroup
-	for f := range 6 {
+	for f := range 24 {
 		wg.Go(func() {
 			name := fmt.Sprintf("f%d", f)
 			var items []feedmill.Item
-			for n := range 20 {
+			// Each feed in its own order, so merges cross in every way.
+			for k := range 20 {
+				n := (k*7 + f*3) % 20
 				items = append(items, item(fmt.Sprintf("guid:%d", n), fmt.Sprintf("https://x/%d", n), fmt.Sprintf("story %d", n)))
 			}
-			if _, err := db.Ingest(context.Background(), feedmill.Batch{Feed: name, URL: "http://" + name + "/", FetchedAt: at, Items: items}); err != nil {
+			if _, err := db.Ingest(context.Background(), feedmill.Batch{Feed: name, URL: "http://" + name + "/", FetchedAt: at,
+				Items: items}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -621,8 +624,8 @@ func testConcurrentIngest(t *testing.T, newDB func(*testing.T) (backend.Store, s
 		t.Errorf("%d items, want 20", len(items))
 	}
 	for _, it := range items {
-		if len(it.Sources) != 6 {
-			t.Errorf("%s: %d sources, want 6", it.Title, len(it.Sources))
+		if len(it.Sources) != 24 {
+			t.Errorf("%s: %d sources, want 24", it.Title, len(it.Sources))
 		}
 	}
 	if err := db.Verify(t.Context()); err != nil {
