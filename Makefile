@@ -29,7 +29,7 @@ run: build
 demo: build
 	$(BIN) --config demo/config.yaml serve
 
-## deps: the Debian packages the tests run (python3-feedparser, newsboat),
+## deps: the Debian packages the tests run (python3-feedparser, newsboat, chromium),
 ## installed only when missing.
 deps:
 	@scripts/deps.sh

@@ -70,6 +70,26 @@ type Item struct {
 	Matches []TopicMatch
 	// Sources lists every feed that carried the item, first one first.
 	Sources []Source
+	// Story is the id of the story the item belongs to: items of several
+	// sources about one event share it. 0 while the item is not grouped.
+	Story int64
+	// Related lists the other items of the item's story (one Source each:
+	// the feed that first carried it and its link), earliest first. It is
+	// set only by a listing with ItemQuery.OnePerStory.
+	Related []Source
+}
+
+// Story is a group of items from different sources about one event.
+type Story struct {
+	// ID is the story's id: the id its first item had when it opened.
+	ID int64 `json:"id"`
+	// Title is the title of its first item.
+	Title string `json:"title"`
+	// Items are its members, earliest first, with ID, Feed, Title, Link
+	// and Published set.
+	Items []Item `json:"-"`
+	// Updated is when its last member joined.
+	Updated time.Time `json:"-"`
 }
 
 // TopicMatch is one topic an item matched and why.
@@ -146,6 +166,9 @@ type IngestResult struct {
 	Updated int
 	// Seen items were already stored and unchanged.
 	Seen int
+	// Grouped counts the New items that joined a story of items stored
+	// before (from other sources), rather than opening one.
+	Grouped int
 }
 
 // Changed reports whether the batch changed any item.
@@ -175,6 +198,11 @@ type ItemQuery struct {
 	Filter func(*Item) bool
 	// Limit caps the number of items; 0 means no limit.
 	Limit int
+	// OnePerStory lists each story once, as its earliest item among those
+	// the query's topic, feed and time conditions select (Filter then
+	// applies to that item), with the other members in Related and
+	// Updated moved to when the last member joined.
+	OnePerStory bool
 }
 
 // FetchState is what one poll of a feed leaves for the next: the HTTP

@@ -77,6 +77,11 @@ type Config struct {
 	// several share a database: a daemon killed mid-poll loses its feeds
 	// to the others when their leases expire. At least Timeout.
 	Lease Duration `yaml:"lease"`
+	// TrackingParams changes the built-in list of query parameters removed
+	// from item links (normalize.DefaultTrackingParams): a name adds one
+	// ("partner"), a name ending in "*" a prefix ("sp_*"), and "-" before a
+	// built-in entry keeps it ("-ref"). Names are matched ignoring case.
+	TrackingParams []string `yaml:"tracking_params,omitempty"`
 	// Feeds are the feeds to poll. None is valid: the daemon then only
 	// serves what is already stored.
 	Feeds []Feed `yaml:"feeds"`
@@ -84,6 +89,39 @@ type Config struct {
 	Topics []Topic `yaml:"topics"`
 	// Outputs are the generated feeds, served under /feeds/NAME.
 	Outputs []Output `yaml:"outputs"`
+	// WebSub announces changes of the outputs to WebSub subscribers.
+	WebSub WebSub `yaml:"websub"`
+}
+
+// HubBuiltin is the value of websub.hub that makes feedmill its own hub.
+const HubBuiltin = "builtin"
+
+// HubPath is where the builtin hub is served, below BaseURL.
+const HubPath = "/websub"
+
+// WebSub configures W3C WebSub: outputs name a hub, which learns of every
+// change of their content.
+type WebSub struct {
+	// Hub is "" (no WebSub), the http(s) URL of an external hub that is
+	// pinged when an output changes, or HubBuiltin.
+	Hub string `yaml:"hub,omitempty"`
+	// Lease is the builtin hub's subscription lease when a subscriber asks
+	// for none; MinLease and MaxLease bound the leases it grants.
+	Lease    Duration `yaml:"lease"`
+	MinLease Duration `yaml:"min_lease"`
+	MaxLease Duration `yaml:"max_lease"`
+	// AllowPrivate lets the builtin hub call back private and loopback
+	// addresses; off by default, so a subscriber cannot make feedmill probe
+	// the operator's network.
+	AllowPrivate bool `yaml:"allow_private,omitempty"`
+}
+
+// HubURL returns the URL outputs name as their hub, "" without WebSub.
+func (c *Config) HubURL() string {
+	if c.WebSub.Hub == HubBuiltin {
+		return c.BaseURL + HubPath
+	}
+	return c.WebSub.Hub
 }
 
 // Feed is one feed to poll.
@@ -176,6 +214,11 @@ func Default() *Config {
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
 		Lease:       Duration(5 * time.Minute),
+		WebSub: WebSub{
+			Lease:    Duration(10 * 24 * time.Hour),
+			MinLease: Duration(time.Hour),
+			MaxLease: Duration(30 * 24 * time.Hour),
+		},
 	}
 	c.BaseURL = defaultBaseURL(c.Listen)
 	return c

@@ -33,6 +33,7 @@ func TestParseGood(t *testing.T) {
 				c.Timeout = Duration(90 * time.Second)
 				c.MaxBody = 512 << 10
 				c.Concurrency = 4
+				c.TrackingParams = []string{"partner", "sp_*", "-ref"}
 				c.Feeds = []Feed{
 					{Name: "hn", URL: "https://news.ycombinator.com/rss", Title: "Hacker News", Tags: []string{"tech", "news"}},
 					{Name: "lwn.net", URL: "https://lwn.net/headlines/rss", Schedule: "@hourly",
@@ -131,6 +132,17 @@ func TestParseBad(t *testing.T) {
 				`6:5: feeds[2].url: is required`,
 				`8:10: feeds[3].url: "http://a b.example/%zz" is not a valid URL`,
 				`10:10: feeds[4].url: "file:" has no path`,
+			},
+		},
+		{
+			file: "tracking_params.bad.yaml",
+			want: []string{
+				`3:5: tracking_params[1]: "*" would match every parameter`,
+				`4:5: tracking_params[2]: "id=3" is not a query parameter name (no spaces, &, =, #, ? or /)`,
+				`5:5: tracking_params[3]: "a*b": a "*" may only end a name, as in utm_*`,
+				`6:5: tracking_params[4]: "-partner": "partner" is not a default tracking parameter, so there is nothing to keep`,
+				`7:5: tracking_params[5]: "Partner" is already listed (tracking_params[0], line 2)`,
+				`8:5: tracking_params[6]: must not be empty`,
 			},
 		},
 		{

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/feedmill/feedmill/normalize"
 	"github.com/feedmill/feedmill/topics"
 	"github.com/robfig/cron/v3"
 )
@@ -84,9 +85,36 @@ func (v *validator) validate(c *Config) {
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}
+	v.trackingParams(c.TrackingParams)
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, c, defined)
+	v.webSub(c.WebSub)
+}
+
+func (v *validator) webSub(w WebSub) {
+	if w.Hub != "" && w.Hub != HubBuiltin {
+		u, err := url.Parse(w.Hub)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			v.errorf("websub.hub", "%q is neither an absolute http(s) URL of a hub nor %q", w.Hub, HubBuiltin)
+		case u.Fragment != "":
+			v.errorf("websub.hub", "%q must not have a fragment", w.Hub)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		val Duration
+	}{{"lease", w.Lease}, {"min_lease", w.MinLease}, {"max_lease", w.MaxLease}} {
+		if d.val <= 0 {
+			v.errorf("websub."+d.key, "must be positive, got %s", d.val)
+		}
+	}
+	if w.MinLease > 0 && w.MaxLease > 0 && w.MinLease > w.MaxLease {
+		v.errorf("websub.min_lease", "%s is longer than max_lease %s", w.MinLease, w.MaxLease)
+	} else if w.Lease > 0 && w.MinLease > 0 && w.MaxLease > 0 && (w.Lease < w.MinLease || w.Lease > w.MaxLease) {
+		v.errorf("websub.lease", "%s is outside min_lease %s and max_lease %s", w.Lease, w.MinLease, w.MaxLease)
+	}
 }
 
 func (v *validator) feeds(feeds []Feed) {
@@ -119,6 +147,25 @@ func (v *validator) feeds(feeds []Feed) {
 		}
 		v.userAgent(p+".user_agent", f.UserAgent)
 		v.intervals(p+".", f.MinInterval, f.MaxInterval)
+	}
+}
+
+// trackingParams checks the entries of tracking_params with the rules of
+// the normalizer that applies them.
+func (v *validator) trackingParams(params []string) {
+	seen := map[string]int{}
+	for i, p := range params {
+		path := fmt.Sprintf("tracking_params[%d]", i)
+		if err := normalize.CheckTrackingParam(p); err != nil {
+			v.errorf(path, "%v", err)
+			continue
+		}
+		key := strings.ToLower(p)
+		if first, dup := seen[key]; dup {
+			v.errorf(path, "%q is already listed (%s)", p, v.where(fmt.Sprintf("tracking_params[%d]", first)))
+			continue
+		}
+		seen[key] = i
 	}
 }
 

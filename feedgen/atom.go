@@ -50,6 +50,9 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 	if next := o.nextURL(Atom); next != "" {
 		out.Links = append(out.Links, feeds.AtomLink{Href: next, Rel: "next", Type: "application/atom+xml"})
 	}
+	if o.Hub != "" {
+		out.Links = append(out.Links, feeds.AtomLink{Href: o.Hub, Rel: "hub"})
+	}
 	for i, e := range af.Entries {
 		it := items[i]
 		e.Links = nil
@@ -57,11 +60,20 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 			e.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
 		}
 		// RFC 4287 4.1.1.1: an entry without an alternate link must have
-		// content; an empty one is valid and keeps readers' layouts simple.
-		e.Content = &feeds.AtomContent{Type: "html", Content: body(it)}
-		e.Summary = nil
+		// content. An entry with nothing to say repeats its title as plain
+		// text, the textual content the W3C validator asks every entry
+		// for: as its content when it has no link, else as its summary.
+		e.Content, e.Summary = nil, nil
+		switch b := body(it); {
+		case b != "":
+			e.Content = &feeds.AtomContent{Type: "html", Content: b}
+		case it.Link == "":
+			e.Content = &feeds.AtomContent{Type: "text", Content: it.Title}
+		}
 		if sum := summary(it); sum != "" {
 			e.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
+		} else if e.Content == nil {
+			e.Summary = &feeds.AtomSummary{Type: "text", Content: it.Title}
 		}
 		ae := &atomEntry{AtomEntry: e, Published: it.Published.UTC().Format(time.RFC3339)}
 		for _, t := range it.Topics {

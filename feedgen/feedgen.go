@@ -66,6 +66,9 @@ type Output struct {
 	Next string
 	// Sources names the input feeds for the "source" of each entry.
 	Sources map[string]SourceFeed
+	// Hub, when not "", is the WebSub hub that announces changes of the
+	// output: Atom and RSS link it as rel="hub", JSON Feed lists it in hubs.
+	Hub string
 }
 
 // SourceFeed is what an output says about a feed that carried an item.
@@ -168,8 +171,14 @@ func build(o Output, items []feedmill.Item) *feeds.Feed {
 	return feed
 }
 
-// lastChange is the newest change among items; a fixed instant when there
-// are none, so an empty output's bytes do not depend on the clock.
+// emptyUpdated is the updated time of an output with no items: a fixed
+// instant, so that an empty output's bytes (and ETag) depend neither on the
+// clock nor on the process serving it. It is the start of 2026, the year in
+// feedmill's tag: entry ids; the W3C validator calls 1970 implausible.
+var emptyUpdated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// lastChange is the newest change among items, emptyUpdated when there are
+// none.
 func lastChange(items []feedmill.Item) time.Time {
 	var t time.Time
 	for _, it := range items {
@@ -178,7 +187,7 @@ func lastChange(items []feedmill.Item) time.Time {
 		}
 	}
 	if t.IsZero() {
-		t = time.Unix(0, 0)
+		t = emptyUpdated
 	}
 	return t.UTC()
 }

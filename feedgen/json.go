@@ -15,6 +15,9 @@ func renderJSON(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 	jf.Version = "https://jsonfeed.org/version/1.1"
 	jf.FeedUrl = o.URL(JSON)
 	jf.NextUrl = o.nextURL(JSON)
+	if o.Hub != "" {
+		jf.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: o.Hub}}
+	}
 	for i, ji := range jf.Items {
 		it := items[i]
 		ji.Tags = it.Topics

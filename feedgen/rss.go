@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -29,7 +30,7 @@ type cdata struct {
 // only one category.
 type rssItem struct {
 	XMLName     xml.Name   `xml:"item"`
-	Title       string     `xml:"title"`
+	Title       rssText    `xml:"title"`
 	Link        string     `xml:"link,omitempty"`
 	Description string     `xml:"description,omitempty"`
 	Content     *cdata     `xml:"content:encoded,omitempty"`
@@ -40,10 +41,27 @@ type rssItem struct {
 	Source      *rssSource `xml:"source,omitempty"`
 }
 
+// rssText is an element of plain text. RSS does not say whether a title
+// is text or HTML, so readers guess; "&amp;" and "&lt;" look like escaped
+// HTML to them, while the character references "&#x26;" and "&#x3C;" are
+// read as the characters themselves, as the RSS Advisory Board and the W3C
+// validator recommend.
+type rssText struct {
+	Inner string `xml:",innerxml"`
+}
+
+// plainText escapes s for an rssText element.
+func plainText(s string) rssText {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	r := strings.NewReplacer("&amp;", "&#x26;", "&lt;", "&#x3C;")
+	return rssText{Inner: r.Replace(b.String())}
+}
+
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssChannel struct {
@@ -69,10 +87,13 @@ func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error
 	if next := o.nextURL(RSS); next != "" {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: next, Rel: "next", Type: "application/rss+xml"})
 	}
+	if o.Hub != "" {
+		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: o.Hub, Rel: "hub"})
+	}
 	for _, it := range items {
 		// <author> must be an e-mail address in RSS; names go in dc:creator.
 		item := &rssItem{
-			Title:       it.Title,
+			Title:       plainText(it.Title),
 			Link:        it.Link,
 			Description: it.Content,
 			Creator:     author(o, it),

@@ -70,6 +70,14 @@ func specCases() map[string]struct {
 	paged.Key, paged.Before, paged.Next, paged.Language = "k&y", "1-2", "0-1", "en"
 	noSources := testOutput()
 	noSources.Sources = nil
+	hub := testOutput()
+	hub.Hub = "https://hub.example/websub"
+	// Items with nothing to say: one with a link, one without.
+	bare := testItems()[:2]
+	for i := range bare {
+		bare[i].Content, bare[i].FullContent = "", ""
+	}
+	bare[1].Link = ""
 	return map[string]struct {
 		out   Output
 		items []feedmill.Item
@@ -78,6 +86,8 @@ func specCases() map[string]struct {
 		"empty":      {testOutput(), nil},
 		"paged":      {paged, testItems()},
 		"no sources": {noSources, testItems()},
+		"hub":        {hub, testItems()},
+		"no content": {testOutput(), bare},
 	}
 }
 
@@ -120,6 +130,15 @@ func TestAtomSpec(t *testing.T) {
 				if !alternate && e.one("content") == nil {
 					t.Error("entry has neither content nor an alternate link (RFC 4287 4.1.1)")
 				}
+				// The W3C validator warns of blank content where it could
+				// have been left out.
+				if c := e.one("content"); alternate && c != nil && strings.TrimSpace(c.Text) == "" {
+					t.Error("entry with an alternate link has blank content")
+				}
+				// and of an entry with no textual content at all.
+				if e.one("content") == nil && e.one("summary") == nil {
+					t.Error("entry has neither content nor summary")
+				}
 				if e.one("author") == nil || strings.TrimSpace(e.one("author").one("name").Text) == "" {
 					t.Error("entry has no author name")
 				}
@@ -160,8 +179,13 @@ func checkAtomCommon(t *testing.T, what string, n *node) {
 		}
 	}
 	if u := n.one("updated"); u != nil {
-		if _, err := time.Parse(time.RFC3339, u.Text); err != nil {
+		d, err := time.Parse(time.RFC3339, u.Text)
+		if err != nil {
 			t.Errorf("%s updated %q: %v", what, u.Text, err)
+		}
+		// The W3C validator calls dates before 1990 implausible.
+		if err == nil && d.Year() < 1990 {
+			t.Errorf("%s updated %q is implausible", what, u.Text)
 		}
 	}
 	for _, l := range n.all("link") {

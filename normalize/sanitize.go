@@ -65,6 +65,7 @@ func NewSanitizer() *Sanitizer {
 // cannot be resolved is dropped. Links get rel="nofollow noopener
 // noreferrer". Text without markup skips bluemonday entirely.
 func (s *Sanitizer) HTML(fragment, base string) string {
+	fragment = FixChars(fragment)
 	if strings.IndexByte(fragment, '<') < 0 {
 		return escapeText(fragment)
 	}

@@ -16,6 +16,7 @@ const MaxTitleRunes = 500
 // leftovers: tags removed, entities decoded, whitespace collapsed to single
 // spaces, cut at MaxTitleRunes.
 func Title(s string) string {
+	s = FixChars(s)
 	s = strings.ReplaceAll(s, "<![CDATA[", "")
 	s = strings.ReplaceAll(s, "]]>", "")
 	// Decoding and stripping alternate a few times: "&lt;b&gt;" only

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -15,29 +16,63 @@ import (
 // reference with no usable base, a URL without a host.
 var ErrNotHTTP = errors.New("not an absolute http(s) URL")
 
-// defaultTrackingParams are query parameters that only ever serve analytics,
-// never to select content. Names ending in "*" are prefixes. Deliberately
-// absent because some sites use them to select content: ref (GitHub uses
-// ?ref=branch), rss, feature, source, cid, s, from; callers may add them with
-// NewCanonicalizer.
+// defaultTrackingParams are query parameters that only ever serve
+// analytics, never to select content, gathered from what news sites and
+// their newsletters, share buttons and ad networks append (and what
+// Miniflux, ClearURLs and AdGuard's URL tracking filter strip). Names ending
+// in "*" are prefixes. Deliberately absent because some sites use them to
+// select content: rss, feature, source, cid, s, si, from, partner, campaign_id;
+// callers may add them with NewCanonicalizer.
 var defaultTrackingParams = []string{
-	"utm_*",                              // Google Analytics campaign tags
-	"fbclid", "gclid", "gclsrc", "dclid", // ad click ids
-	"gbraid", "wbraid", "msclkid", "yclid", // ad click ids
-	"twclid", "ttclid", "igshid", "igsh", // social click ids
-	"mc_cid", "mc_eid", // Mailchimp
-	"_ga", "_gl", // Google Analytics cross-domain linker
-	"_hsenc", "_hsmi", "mkt_tok", // HubSpot, Marketo
-	"ref_src", "ref_url", // Twitter embeds
-	"cmpid", "ocid", "traffic_source", // publisher campaign ids (WaPo, MSN)
-	"at_medium", "at_campaign", // AT Internet
-	"smid", "smtyp", // NYT share ids
+	"utm_*", "mtm_*", "pk_campaign", "pk_kwd", "pk_source", "pk_medium", "pk_content", // Google Analytics, Matomo/Piwik
+	"_ga", "_gl", "gad_source", "srsltid", "gaa_*", // Google linker, ads, extended access
+	"fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "ysclid", // ad click ids
+	"twclid", "ttclid", "igshid", "igsh", "li_fat_id", "epik", "rdt_cid", // social click ids
+	"fb_action_ids", "fb_action_types", "fb_ref", "fb_source", "action_object_map", "action_type_map", "action_ref_map",
+	"mc_cid", "mc_eid", "mc_tc", // Mailchimp
+	"_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking", // HubSpot
+	"mkt_tok", "sc_cid", "s_cid", "s_kwcid", "vero_id", "vero_conv", "_bhlid", "ck_subscriber_id", "_kx", // mail platforms
+	"oly_anon_id", "oly_enc_id", "rb_clickid", "wickedid", "_branch_match_id", "_branch_referrer", "_openstat",
+	"ref", "ref_src", "ref_url", // "ref=rss", Ghost's "ref=site.example", Twitter embeds (kept on code forges, see keepOn)
+	"cmpid", "cmp", "intcmp", "icid", "itid", "ocid", "cvid", "ncid", "mbid", "ito", "xtor", "traffic_source", // publisher campaign ids
+	"ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", // comScore (Daily Mail, BBC)
+	"at_medium", "at_campaign", "at_custom*", "at_link_*", "at_ptr_name", "at_format", "at_bbc_team", // AT Internet (BBC)
+	"wt_mc", "wt_zmc", "wt.mc_id", "wtmc", // Webtrekk, Microsoft
+	"smid", "smtyp", "wpisrc", "wpmk", "soc_src", "soc_trk", "sr_share", "leadsource", "sref", "trk", "spm", // NYT, WaPo, Yahoo, Bloomberg, LinkedIn, Alibaba
+	"itm_*", "hmb_*", "guccounter", "guce_*", "__cf_chl_*", // Yahoo consent, Cloudflare challenge tokens
+}
+
+// keepOn lists the hosts (and their subdomains) on which a default tracking
+// parameter selects content: on code forges "ref" names a branch or a tag.
+var keepOn = map[string][]string{
+	"ref": {"github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "gitea.com", "sr.ht"},
 }
 
 // DefaultTrackingParams returns a copy of the query parameter names that
 // CanonicalURL removes. A trailing "*" makes a name a prefix ("utm_*").
 func DefaultTrackingParams() []string {
 	return append([]string(nil), defaultTrackingParams...)
+}
+
+// CheckTrackingParam reports what is wrong with p as an entry of the list
+// given to NewCanonicalizer, or nil: a query parameter name ("ref"), a
+// prefix ending in "*" ("itm_*"), or "-" and a default entry ("-ref") to
+// keep a parameter that the defaults remove.
+func CheckTrackingParam(p string) error {
+	name, remove := strings.CutPrefix(p, "-")
+	switch {
+	case strings.TrimSpace(p) == "":
+		return errors.New("must not be empty")
+	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("&=#?/", r) }):
+		return fmt.Errorf("%q is not a query parameter name (no spaces, &, =, #, ? or /)", p)
+	case strings.TrimSuffix(name, "*") == "":
+		return fmt.Errorf("%q would match every parameter", p)
+	case strings.Contains(strings.TrimSuffix(name, "*"), "*"):
+		return fmt.Errorf("%q: a \"*\" may only end a name, as in utm_*", p)
+	case remove && !slices.Contains(defaultTrackingParams, strings.ToLower(name)):
+		return fmt.Errorf("%q: %q is not a default tracking parameter, so there is nothing to keep", p, name)
+	}
+	return nil
 }
 
 // Canonicalizer canonicalizes URLs with a configurable list of tracking
@@ -49,16 +84,29 @@ type Canonicalizer struct {
 }
 
 // NewCanonicalizer returns a Canonicalizer that removes the default tracking
-// parameters plus extra ones (matched case-insensitively; "name*" is a
-// prefix).
+// parameters changed by extra, in order: a name adds a parameter, "name*"
+// a prefix, "-name" keeps a default one. Names are matched
+// case-insensitively; entries that CheckTrackingParam rejects are ignored.
 func NewCanonicalizer(extra ...string) *Canonicalizer {
 	c := &Canonicalizer{exact: make(map[string]bool)}
 	for _, p := range append(DefaultTrackingParams(), extra...) {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			c.prefixes = append(c.prefixes, prefix)
-		} else if p != "" {
-			c.exact[p] = true
+		if CheckTrackingParam(p) != nil {
+			continue
+		}
+		p = strings.ToLower(p)
+		name, remove := strings.CutPrefix(p, "-")
+		prefix, isPrefix := strings.CutSuffix(name, "*")
+		switch {
+		case remove && isPrefix:
+			c.prefixes = slices.DeleteFunc(c.prefixes, func(s string) bool { return s == prefix })
+		case remove:
+			delete(c.exact, name)
+		case isPrefix:
+			if !slices.Contains(c.prefixes, prefix) {
+				c.prefixes = append(c.prefixes, prefix)
+			}
+		default:
+			c.exact[name] = true
 		}
 	}
 	return c
@@ -142,15 +190,56 @@ func (c *Canonicalizer) finish(u *url.URL) (string, error) {
 		b.WriteByte('/')
 	} else {
 		if p[0] != '/' {
-			b.WriteByte('/')
+			p = "/" + p
 		}
-		writeUpperEscapes(&b, p)
+		if strings.Contains(p, "%") {
+			// Decoding %2E can make dot segments: remove them after.
+			if p = normalEscapes(p); strings.Contains(p, "/.") {
+				p = removeDotSegments(p)
+			}
+		}
+		b.WriteString(escapeInvalid(p))
 	}
-	if q := c.filterQuery(u.RawQuery); q != "" {
+	if q := c.filterQuery(u.RawQuery, host); q != "" {
 		b.WriteByte('?')
-		writeUpperEscapes(&b, q)
+		b.WriteString(escapeInvalid(normalEscapes(q)))
 	}
 	return b.String(), nil
+}
+
+// escapeInvalid percent-encodes the ASCII characters RFC 3986 allows
+// nowhere in a path or query, such as "[", "]", "|", "{" and '"', which Go's
+// URL parser lets through and feed validators reject. Everything else,
+// escapes included, is kept.
+func escapeInvalid(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < utf8.RuneSelf && !uriChar(byte(r)) })
+	if i < 0 {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf && !uriChar(c) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// uriChar reports whether c may appear as itself in a path or query:
+// unreserved, sub-delims, ":", "@", "/", "?" and the "%" of an escape.
+func uriChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/?%", c) >= 0
 }
 
 // canonicalHost lowercases host (punycode for IDN), drops a trailing dot and
@@ -183,16 +272,16 @@ func canonicalHost(scheme, hostport string) (string, error) {
 	return host, nil
 }
 
-// filterQuery drops tracking parameters and empty pieces from a raw query,
-// leaving the rest untouched.
-func (c *Canonicalizer) filterQuery(q string) string {
+// filterQuery drops tracking parameters and empty pieces from a raw query
+// of a URL on host, leaving the rest untouched.
+func (c *Canonicalizer) filterQuery(q, host string) string {
 	if q == "" {
 		return ""
 	}
 	var kept []string
 	dropped := false
 	for piece := range strings.SplitSeq(q, "&") {
-		if piece == "" || c.isTracking(piece) {
+		if piece == "" || c.isTracking(piece, host) {
 			dropped = true
 			continue
 		}
@@ -204,9 +293,9 @@ func (c *Canonicalizer) filterQuery(q string) string {
 	return strings.Join(kept, "&")
 }
 
-// isTracking reports whether the query piece "name=value" names a tracking
-// parameter.
-func (c *Canonicalizer) isTracking(piece string) bool {
+// isTracking reports whether the query piece "name=value" of a URL on host
+// names a tracking parameter.
+func (c *Canonicalizer) isTracking(piece, host string) bool {
 	name, _, _ := strings.Cut(piece, "=")
 	if strings.ContainsAny(name, "%+") {
 		if n, err := url.QueryUnescape(name); err == nil {
@@ -215,7 +304,7 @@ func (c *Canonicalizer) isTracking(piece string) bool {
 	}
 	name = strings.ToLower(name)
 	if c.exact[name] {
-		return true
+		return !onHosts(host, keepOn[name])
 	}
 	for _, p := range c.prefixes {
 		if strings.HasPrefix(name, p) {
@@ -271,27 +360,97 @@ func cleanRawURL(s string) string {
 	return b.String()
 }
 
-// writeUpperEscapes writes s with the hex digits of its percent-escapes in
-// upper case, so %2f and %2F canonicalize the same.
-func writeUpperEscapes(b *strings.Builder, s string) {
-	for {
-		i := strings.IndexByte(s, '%')
-		if i < 0 || i+2 >= len(s) {
-			b.WriteString(s)
-			return
+// onHosts reports whether host is one of hosts or a subdomain of one.
+func onHosts(host string, hosts []string) bool {
+	for _, h := range hosts {
+		if host == h || strings.HasSuffix(host, h) && host[len(host)-len(h)-1] == '.' {
+			return true
 		}
-		b.WriteString(s[:i+1])
-		b.WriteByte(upperHex(s[i+1]))
-		b.WriteByte(upperHex(s[i+2]))
-		s = s[i+3:]
 	}
+	return false
 }
 
-func upperHex(c byte) byte {
-	if 'a' <= c && c <= 'f' {
-		return c - 'a' + 'A'
+// normalEscapes returns s with its percent-escapes normalized (RFC 3986
+// 6.2.2.2): those of unreserved characters (letters, digits, "-", ".",
+// "_", "~") decoded, the others with upper-case hex digits, so that %7e,
+// %7E and ~ canonicalize the same. The common case, nothing to change,
+// allocates nothing.
+func normalEscapes(s string) string {
+	i := strings.IndexByte(s, '%')
+	for i >= 0 && i+2 < len(s) && isUpperHex(s[i+1]) && isUpperHex(s[i+2]) && !isUnreserved(unhex(s[i+1])<<4|unhex(s[i+2])) {
+		j := strings.IndexByte(s[i+3:], '%')
+		if j < 0 {
+			return s
+		}
+		i += 3 + j
 	}
-	return c
+	if i < 0 {
+		return s
+	}
+	const digits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		ch := s[i]
+		if ch != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			b.WriteByte(ch)
+			continue
+		}
+		if d := unhex(s[i+1])<<4 | unhex(s[i+2]); isUnreserved(d) {
+			b.WriteByte(d)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(digits[d>>4])
+			b.WriteByte(digits[d&15])
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+// removeDotSegments removes "." and ".." segments from an absolute path
+// (RFC 3986 5.2.4), keeping a trailing slash where one ends.
+func removeDotSegments(p string) string {
+	segs := strings.Split(p[1:], "/")
+	out := make([]string, 0, len(segs))
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		switch seg {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func isUpperHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 func isHex(c byte) bool {
@@ -308,11 +467,15 @@ func isASCII(s string) bool {
 }
 
 // DedupLink returns a looser form of a canonical URL, used only as a key to
-// find the same article behind different links: the scheme is dropped, a
-// leading "www.", "m." or "amp." is dropped from the host, AMP variants
-// (an "amp" path segment, ".amp.html", ?amp=1, ?outputType=amp) are folded
-// into the plain page, and a trailing slash is removed. The result is not a
-// URL and must not be shown or fetched.
+// find the same article behind different links: the scheme is dropped (http
+// and https are one page), a leading "www.", "m.", "mobile." or "amp." is
+// dropped from the host, AMP variants are folded into the plain page (an
+// "amp" path segment, ".amp" or ".amp.html" endings, ?amp, ?amp=1,
+// ?outputType=amp and the like, and Google AMP cache URLs such as
+// https://example-com.cdn.ampproject.org/c/s/example.com/story), the query
+// parameters are sorted by name (keeping the order of a repeated name), and
+// a trailing slash is removed. The result is not a URL and must not be shown
+// or fetched: the canonical link stays the publisher's own.
 func DedupLink(canonical string) string {
 	s := canonical
 	if rest, ok := strings.CutPrefix(s, "https://"); ok {
@@ -324,7 +487,10 @@ func DedupLink(canonical string) string {
 	if i := strings.IndexAny(s, "/?"); i >= 0 {
 		host, path = s[:i], s[i:]
 	}
-	for _, p := range [...]string{"www.", "m.", "amp."} {
+	if h, p, ok := ampCache(host, path); ok {
+		host, path = h, p
+	}
+	for _, p := range [...]string{"www.", "m.", "mobile.", "amp."} {
 		if rest, ok := strings.CutPrefix(host, p); ok && strings.Contains(rest, ".") {
 			host = rest
 			break
@@ -339,6 +505,29 @@ func DedupLink(canonical string) string {
 	return host + path
 }
 
+// ampCache returns the publisher's host and path of a Google AMP cache URL
+// (host "*.cdn.ampproject.org", path "/c/s/example.com/story": "c" for a
+// document, "v" for a viewer, "s" for https).
+func ampCache(host, path string) (string, string, bool) {
+	if host != "cdn.ampproject.org" && !strings.HasSuffix(host, ".cdn.ampproject.org") {
+		return "", "", false
+	}
+	rest := path
+	for _, p := range [...]string{"/c/", "/v/", "/i/", "/wp/"} {
+		if r, ok := strings.CutPrefix(rest, p); ok {
+			rest = "/" + r
+			break
+		}
+	}
+	rest = strings.TrimPrefix(rest, "/s/")
+	rest = strings.TrimPrefix(rest, "/")
+	i := strings.IndexAny(rest, "/?")
+	if i <= 0 || !strings.Contains(rest[:i], ".") {
+		return "", "", false
+	}
+	return strings.ToLower(rest[:i]), rest[i:], true
+}
+
 // dedupPath folds AMP path variants and drops a trailing slash.
 func dedupPath(p string) string {
 	if strings.HasSuffix(p, ".amp.html") {
@@ -347,24 +536,43 @@ func dedupPath(p string) string {
 	for strings.Contains(p, "/amp/") {
 		p = strings.Replace(p, "/amp/", "/", 1)
 	}
+	p = strings.TrimRight(p, "/")
 	p = strings.TrimSuffix(p, "/amp")
+	if rest, ok := strings.CutSuffix(p, ".amp"); ok && !strings.HasSuffix(rest, "/") {
+		p = rest
+	}
 	return strings.TrimRight(p, "/")
 }
 
-// dedupQuery drops the query parameters that only select an AMP rendering.
+// dedupQuery drops the query parameters that only select an AMP rendering
+// or come from an AMP viewer, and sorts the others by name.
 func dedupQuery(q string) string {
-	if q == "" || !strings.Contains(strings.ToLower(q), "amp") {
-		return q
+	if q == "" {
+		return ""
 	}
-	var kept []string
-	for piece := range strings.SplitSeq(q, "&") {
-		name, value, _ := strings.Cut(piece, "=")
-		switch {
-		case strings.EqualFold(name, "amp") && (value == "" || value == "1" || strings.EqualFold(value, "true")):
-		case strings.EqualFold(name, "outputType") && strings.EqualFold(value, "amp"):
-		default:
-			kept = append(kept, piece)
-		}
+	pieces := strings.Split(q, "&")
+	if strings.Contains(strings.ToLower(q), "amp") || strings.Contains(q, "usqp") {
+		pieces = slices.DeleteFunc(pieces, isAMPParam)
 	}
-	return strings.Join(kept, "&")
+	slices.SortStableFunc(pieces, func(a, b string) int {
+		an, _, _ := strings.Cut(a, "=")
+		bn, _, _ := strings.Cut(b, "=")
+		return strings.Compare(an, bn)
+	})
+	return strings.Join(pieces, "&")
+}
+
+// isAMPParam reports whether a query piece only selects an AMP rendering
+// or comes from an AMP viewer.
+func isAMPParam(piece string) bool {
+	name, value, _ := strings.Cut(piece, "=")
+	switch strings.ToLower(name) {
+	case "amp", "_amp":
+		return value == "" || value == "1" || strings.EqualFold(value, "true")
+	case "outputtype", "output", "format":
+		return strings.EqualFold(value, "amp")
+	case "amp_js_v", "amp_gsa", "amp_r", "amp_tf", "ampshare", "usqp", "__amp_source_origin":
+		return true
+	}
+	return false
 }

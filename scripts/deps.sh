@@ -20,6 +20,8 @@ dep_wrk() { want wrk; }
 # postgres) from this package's binaries; the cluster the package may
 # create and start is not used.
 dep_postgresql() { want postgresql; }
+# chromium: the headless browser that TestStatusPageInBrowser drives.
+dep_chromium() { want chromium; }
 
 install_missing() {
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -41,7 +43,7 @@ install_missing() {
 }
 
 if [ $# -eq 0 ]; then
-	set -- python3-feedparser newsboat postgresql
+	set -- python3-feedparser newsboat chromium postgresql
 fi
 for pkg in "$@"; do
 	"dep_${pkg//-/_}"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type rendered struct {
 	etagGz  string
 	// Header values, shared read-only by every response.
 	hETag, hETagGz, hLastMod, hLen, hLenGz, hType []string
+	// hLink names the WebSub hub and the topic (RFC 8288 Link), when the
+	// output has a hub; nil otherwise.
+	hLink []string
 }
 
 func (d *rendered) fresh(version int64, now time.Time) bool {
@@ -116,7 +120,43 @@ func (s *Server) document(ctx context.Context, o *Output, f feedgen.Format) (*re
 		d.setModTime(s.now())
 	}
 	e.doc.Store(d)
+	if s.cfg.Changed != nil && (prev == nil || prev.etag != d.etag) {
+		s.cfg.Changed(Document{Output: o.Name, Format: f, URL: o.URL(f), Private: o.Private(),
+			ContentType: f.ContentType(), ETag: d.etag, Body: d.body})
+	}
 	return d, nil
+}
+
+// Document is the newest page of an output in one format, as built by the
+// cache and reported to Config.Changed.
+type Document struct {
+	Output string
+	Format feedgen.Format
+	// URL is the page's self URL, with the key of a private output.
+	URL     string
+	Private bool
+	// ContentType is the Content-Type the page is served with.
+	ContentType string
+	// ETag is the strong validator of Body (identity encoding), the same in
+	// every process that renders the same items.
+	ETag string
+	// Body is the document; shared with the cache, so read-only.
+	Body []byte
+}
+
+// Refresh builds the newest page of every output in every format whose
+// items changed since it was last built, so Config.Changed hears of changes
+// nobody has requested yet. It returns the first error and carries on.
+func (s *Server) Refresh(ctx context.Context) error {
+	var first error
+	for i := range s.cfg.Outputs {
+		for _, f := range feedgen.Formats {
+			if _, err := s.document(ctx, &s.cfg.Outputs[i], f); err != nil && first == nil {
+				first = fmt.Errorf("output %s (%s): %w", s.cfg.Outputs[i].Name, f, err)
+			}
+		}
+	}
+	return first
 }
 
 // build selects the items of one page of o and renders them.
@@ -157,6 +197,10 @@ func (s *Server) build(ctx context.Context, o *Output, f feedgen.Format, before 
 	d.hETag, d.hETagGz = []string{d.etag}, []string{d.etagGz}
 	d.hLen, d.hLenGz = []string{strconv.Itoa(len(d.body))}, []string{strconv.Itoa(len(d.gz))}
 	d.hType = []string{f.ContentType()}
+	if o.Hub != "" && before.IsZero() {
+		// WebSub discovery looks at Link headers first (section 4).
+		d.hLink = []string{"<" + o.Hub + `>; rel="hub", <` + o.URL(f) + `>; rel="self"`}
+	}
 	var mod time.Time
 	for _, it := range items {
 		mod = maxTime(mod, it.Published, it.Updated)

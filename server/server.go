@@ -1,5 +1,5 @@
 // Package server is feedmill's HTTP face: the output feeds readers
-// subscribe to, an OPML list of them, a health check, and an index page.
+// subscribe to, an OPML list of them, a health check, and a status page.
 // Every route is read-only.
 //
 // Outputs are served like static files: each document is rendered and
@@ -29,6 +29,12 @@ type Store interface {
 	// on every output rebuild.
 	FeedTitles(ctx context.Context) ([]feedmill.FeedState, error)
 	Ping(ctx context.Context) error
+	// FeedDaily and TopicDaily count new items per feed and per topic for
+	// each of days days from start; TopicCounts counts items per topic.
+	// The status page charts them.
+	FeedDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error)
+	TopicDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error)
+	TopicCounts(ctx context.Context) (map[string]int, error)
 }
 
 // Output is one configured output feed.
@@ -55,6 +61,17 @@ type Config struct {
 	// DefaultRecheck when zero, a read per request when negative.
 	Recheck time.Duration
 	Log     *slog.Logger
+	// Changed, when set, is told of every newest page the cache builds
+	// whose bytes differ from the previous build (the first build after New
+	// included, since only the caller knows what it saw before). It is
+	// called with the output's cache entry locked: it must not block.
+	Changed func(Document)
+	// Topics are the configured topics, for the status page.
+	Topics []Topic
+	// Readers, when set, returns how many readers an output has, as feed
+	// services announce them, and whether that is known; the status page
+	// shows it beside the output.
+	Readers func(output string) (readers int, known bool)
 }
 
 // Server serves outputs from a Store. It is an http.Handler.
@@ -68,6 +85,8 @@ type Server struct {
 	// cache is filled in New and only read after, so it needs no lock.
 	cache map[cacheKey]*entry
 	ver   versionCache
+	// status is the rendered status page.
+	status statusCache
 	// cacheControl is the Cache-Control of public and private outputs.
 	cacheControl, cacheControlPrivate []string
 }
@@ -109,7 +128,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /feeds/{file}", s.handleOutput)
 	s.mux.HandleFunc("GET /opml", s.handleOPML)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.mux.HandleFunc("GET /{$}", s.handleStatus)
 }
 
 var (
@@ -179,6 +198,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *r
 	h["Etag"] = tagHeader
 	if doc.hLastMod != nil {
 		h["Last-Modified"] = doc.hLastMod
+	}
+	if doc.hLink != nil {
+		h["Link"] = doc.hLink
 	}
 	if o.Private() {
 		h["Cache-Control"] = s.cacheControlPrivate

@@ -47,6 +47,8 @@ type DB struct {
 	knownStmt *sql.Stmt
 	// stmts are the writer's prepared statements.
 	stmts stmtCache
+	// group assigns new items to stories, once SetStories turned it on.
+	group grouper
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies

@@ -44,14 +44,19 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
 	res := feedmill.IngestResult{Seen: b.Seen}
-	err := db.write(ctx, func(tx *wtx) error {
+	err := db.write(ctx, func(tx *wtx) (err error) {
+		g, err := db.group.begin(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer func() { g.end(err) }()
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
 			return err
 		}
 		at := nanos(b.FetchedAt)
 		for i := range b.Items {
-			if err := ingestItem(ctx, tx, feedID, &b.Items[i], at, b.Replay, &res); err != nil {
+			if err := ingestItem(ctx, tx, g, feedID, &b.Items[i], at, b.Replay, &res); err != nil {
 				return fmt.Errorf("item %q: %w", b.Items[i].Key, err)
 			}
 		}
@@ -97,7 +102,8 @@ func upsertFeed(ctx context.Context, tx *wtx, name, url string) (int64, error) {
 }
 
 // ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
+// g, when not nil, puts new items in stories.
+func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}
@@ -180,6 +186,11 @@ func ingestItem(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, a
 	if err := setTopics(ctx, tx, itemID, it); err != nil {
 		return err
 	}
+	if g != nil {
+		if err := g.assign(ctx, tx, it, itemID, published, at, res); err != nil {
+			return err
+		}
+	}
 	res.New++
 	it.ID = itemID
 	return nil
@@ -216,6 +227,9 @@ func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (int6
 // mergeItems folds item drop into item keep: its sources, links and topics move
 // over and drop is deleted. keep is the older item, so ids stay stable.
 func mergeItems(ctx context.Context, tx *wtx, keep, drop int64) error {
+	if err := leaveStory(ctx, tx, drop); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`UPDATE sources SET item_id = ? WHERE item_id = ?`,
 		`UPDATE links SET item_id = ? WHERE item_id = ?`,

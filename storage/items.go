@@ -56,6 +56,11 @@ func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item,
 	if err := loadDetails(ctx, tx, items, index); err != nil {
 		return nil, fmt.Errorf("storage: items: %w", err)
 	}
+	if q.OnePerStory {
+		if err := loadRelated(ctx, tx, items); err != nil {
+			return nil, fmt.Errorf("storage: items: %w", err)
+		}
+	}
 	return items, nil
 }
 
@@ -72,7 +77,7 @@ func scanItems(ctx context.Context, tx *sql.Tx, query string, args []any) ([]fee
 		var cats string
 		var published, updated, firstSeen int64
 		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.FullContent, &it.Author, &cats,
-			&published, &updated, &firstSeen); err != nil {
+			&published, &updated, &firstSeen, &it.Story); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {

@@ -42,6 +42,14 @@ func FuzzSign(f *testing.F) {
 		if len(s.Title) > maxTitleTokens || !slices.IsSorted(s.Title) || len(slices.Compact(slices.Clone(s.Title))) != len(s.Title) {
 			t.Fatalf("title set %v: not sorted, repeated or too long", s.Title)
 		}
+		if len(s.Terms) > maxTerms || !slices.IsSorted(s.Terms) || len(slices.Compact(slices.Clone(s.Terms))) != len(s.Terms) {
+			t.Fatalf("term set %v: not sorted, repeated or too long", s.Terms)
+		}
+		for _, w := range s.Title {
+			if _, found := slices.BinarySearch(s.Terms, w); !found {
+				t.Fatalf("title word %x is not among the terms", w)
+			}
+		}
 		sim := Similarity(&s, &s)
 		if len(toks.Text) > 0 && sim != 1 || len(toks.Text) == 0 && sim != 0 {
 			t.Fatalf("self-similarity %v with %d tokens", sim, len(toks.Text))
@@ -51,7 +59,7 @@ func FuzzSign(f *testing.F) {
 			t.Fatalf("similarity %v / %v: not symmetric or out of range", a, b)
 		}
 		got, err := DecodeSignature(s.Encode())
-		if err != nil || got.Min != s.Min || !slices.Equal(got.Title, s.Title) {
+		if err != nil || got.Min != s.Min || !slices.Equal(got.Title, s.Title) || !slices.Equal(got.Terms, s.Terms) {
 			t.Fatalf("encoding round trip: %v", err)
 		}
 		// An item always joins the story of an identical item, unless it has

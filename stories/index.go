@@ -32,21 +32,31 @@ const (
 	rows  = 3
 )
 
-// maxPosting bounds the stories remembered per title word in a generation.
-// A word found in that many titles ("trump", "covid") is too common to find
+// maxPosting bounds the stories remembered per term in a generation. A
+// word found in that many items ("trump", "covid") is too common to find
 // candidates with: Add skips its postings, and the rarer words of the same
-// title find the story. The bound keeps Add constant-time; the word still
-// counts, with a low weight, when titles are compared.
+// item find the story. The bound keeps Add constant-time; the word still
+// counts, with a low weight, when items are compared.
 const maxPosting = 32
 
-// story is an open story: its centre and when it started.
+// maxCompare bounds the candidate stories compared in full with a new
+// item: those sharing the most terms with it.
+const maxCompare = 12
+
+// maxReps bounds the members of a story that new items are compared with:
+// its centre and the next members to join.
+const maxReps = 8
+
+// story is an open story: its first members and when it started.
 type story struct {
-	// centre is the story's first item. Every member was compared with it
-	// when it joined, so members stay close to one item and unrelated
-	// stories never chain through a member in between.
-	centre Signature
-	start  int64 // unix nanoseconds of the centre's publication
-	gen    int64
+	// reps are the story's first members; reps[0] is its centre, the
+	// first item. A new item joins when it matches the centre, or matches
+	// another member and is still near the centre (Config.MinCentre): so
+	// every member stays close to one item, and unrelated stories never
+	// chain through a member in between.
+	reps  []Signature
+	start int64 // unix nanoseconds of the centre's publication
+	gen   int64
 }
 
 // generation holds the lookup tables of the items published in one half
@@ -57,15 +67,16 @@ type story struct {
 // collector nothing to scan: postings are linked lists in one slice.
 type generation struct {
 	num     int64
-	titles  map[uint32]posting // title word hash → its stories
+	terms   map[uint32]posting // term hash → its stories
 	entries []entry            // the postings' cells
+	df      map[uint32]int32   // term hash → items of this generation with it
 	bands   map[uint64]int64   // band key → the latest story with it
 	stories []int64            // stories whose centre falls in this generation
 	items   int                // items added in this generation
 }
 
-// posting is the list of stories with one title word: its newest cell and
-// its length.
+// posting is the list of stories with one term: its newest cell and its
+// length.
 type posting struct{ head, n int32 }
 
 // entry is one cell of a posting; next is -1 at the end.
@@ -74,20 +85,19 @@ type entry struct {
 	next  int32
 }
 
-// add prepends story s to word w's posting unless it is already first or
+// add prepends story s to term w's posting unless it is already first or
 // the posting is full: a full posting only says that the word is common
 // (see maxPosting).
-func (g *generation) add(w uint32, s int64) (added bool) {
-	p, ok := g.titles[w]
+func (g *generation) add(w uint32, s int64) {
+	p, ok := g.terms[w]
 	if !ok {
 		p.head = -1
 	}
 	if p.n >= maxPosting || p.n > 0 && g.entries[p.head].story == s {
-		return false
+		return
 	}
 	g.entries = append(g.entries, entry{story: s, next: p.head})
-	g.titles[w] = posting{head: int32(len(g.entries) - 1), n: p.n + 1}
-	return true
+	g.terms[w] = posting{head: int32(len(g.entries) - 1), n: p.n + 1}
 }
 
 // Index groups items into stories incrementally. Add costs a few map
@@ -100,11 +110,33 @@ type Index struct {
 	started bool
 	gens    [3]*generation
 	stories map[int64]*story
-	df      map[uint32]int32 // title word → stories listing it, all generations
+	df      map[uint32]int32 // term → items with it, all generations
 	items   int              // items in all generations
-	docW    []float64        // scratch: weights of the new item's title words
-	cands   []int64          // scratch: candidate stories, once per shared title word
+	docW    []float64        // scratch: weights of the new item's terms
+	cands   []int64          // scratch: candidate stories, once per shared term
 	banded  []int64          // scratch: candidate stories sharing a band
+	counted []candidate      // scratch: candidate stories with their shared terms
+	rare    []rareTerm       // scratch: the new item's rarest terms
+}
+
+// rareTerm is a term of a new item with its document frequency.
+type rareTerm struct {
+	w  uint32
+	df int32
+}
+
+// lookupTerms is how many of a new item's rarest terms find candidate
+// stories.
+const lookupTerms = 10
+
+// maxTraverse bounds the stories read from one term's posting (the newest
+// ones) when finding candidates.
+const maxTraverse = 16
+
+// candidate is a story sharing terms with a new item.
+type candidate struct {
+	story  int64
+	shared int
 }
 
 // NewIndex returns an empty Index with the thresholds of cfg, which must be
@@ -132,8 +164,11 @@ func (ix *Index) Add(d Doc) (storyID int64, joined bool) {
 	storyID = d.ID
 	if best, ok := ix.best(&d.Sig, t); ok {
 		storyID, joined = best, true
+		if st := ix.stories[best]; len(st.reps) < maxReps {
+			st.reps = append(st.reps, d.Sig)
+		}
 	} else if g != nil {
-		ix.stories[d.ID] = &story{centre: d.Sig, start: t, gen: g.num}
+		ix.stories[d.ID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num}
 		g.stories = append(g.stories, d.ID)
 	}
 	if g != nil {
@@ -152,9 +187,11 @@ func (ix *Index) Restore(storyID int64, d Doc) {
 	if g == nil {
 		return
 	}
-	if _, ok := ix.stories[storyID]; !ok {
-		ix.stories[storyID] = &story{centre: d.Sig, start: t, gen: g.num}
+	if st, ok := ix.stories[storyID]; !ok {
+		ix.stories[storyID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num}
 		g.stories = append(g.stories, storyID)
+	} else if len(st.reps) < maxReps {
+		st.reps = append(st.reps, d.Sig)
 	}
 	ix.insert(g, storyID, &d.Sig)
 }
@@ -180,7 +217,7 @@ func (ix *Index) advance(t int64) *generation {
 	g := ix.gens[slot]
 	if g == nil || g.num != n {
 		ix.drop(n)
-		g = &generation{num: n, titles: make(map[uint32]posting), bands: make(map[uint64]int64)}
+		g = &generation{num: n, terms: make(map[uint32]posting), df: make(map[uint32]int32), bands: make(map[uint64]int64)}
 		ix.gens[slot] = g
 	}
 	return g
@@ -193,8 +230,8 @@ func (ix *Index) drop(n int64) {
 		for _, id := range old.stories {
 			delete(ix.stories, id)
 		}
-		for w, p := range old.titles {
-			if ix.df[w] -= p.n; ix.df[w] <= 0 {
+		for w, n := range old.df {
+			if ix.df[w] -= n; ix.df[w] <= 0 {
 				delete(ix.df, w)
 			}
 		}
@@ -207,78 +244,127 @@ func (ix *Index) drop(n int64) {
 func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 	cands, banded := ix.cands[:0], ix.banded[:0]
 	ix.docW = ix.docW[:0]
-	for _, w := range sig.Title {
-		ix.docW = append(ix.docW, ix.weight(w))
+	rare := ix.rare[:0]
+	for _, w := range sig.Terms {
+		df := ix.df[w]
+		ix.docW = append(ix.docW, ix.weightOf(df))
+		if df > 0 && df < 3*maxPosting {
+			rare = append(rare, rareTerm{w, df})
+		}
 	}
+	// Candidates come from the item's rarest words: names and the
+	// particular words of an event, which its other reports share.
+	if len(rare) > lookupTerms {
+		slices.SortFunc(rare, func(a, b rareTerm) int {
+			if a.df != b.df {
+				return int(a.df - b.df)
+			}
+			return int(int64(a.w) - int64(b.w))
+		})
+		rare = rare[:lookupTerms]
+	}
+	ix.rare = rare
 	var keys [bands]uint64
 	bandKeys(sig, &keys)
 	for _, g := range ix.gens {
 		if g == nil {
 			continue
 		}
-		for _, w := range sig.Title {
-			if p, found := g.titles[w]; found && p.n < maxPosting {
-				for e := p.head; e >= 0; e = g.entries[e].next {
+		for _, r := range rare {
+			if p, found := g.terms[r.w]; found && p.n < maxPosting {
+				for e, k := p.head, 0; e >= 0 && k < maxTraverse; e, k = g.entries[e].next, k+1 {
 					cands = append(cands, g.entries[e].story)
 				}
 			}
 		}
-		for _, k := range keys {
-			if s, found := g.bands[k]; found {
-				banded = append(banded, s)
+		if !empty(sig) {
+			for _, k := range keys {
+				if s, found := g.bands[k]; found {
+					banded = append(banded, s)
+				}
 			}
 		}
 	}
-	// A story must share MinTitleShared title words or a band to be
-	// compared at all. The count is a cheap filter (a story listed twice
-	// under one word counts twice); match decides on the exact titles.
+	// A story is compared in full when it shares two terms or a band with
+	// the item; of those sharing terms, only the maxCompare sharing most.
+	// The count is a cheap filter (a story listed twice under one word
+	// counts twice); match decides on the exact sets.
 	slices.Sort(cands)
 	slices.Sort(banded)
 	banded = slices.Compact(banded)
+	counted := ix.counted[:0]
+	for i := 0; i < len(cands); {
+		j := i + 1
+		for j < len(cands) && cands[j] == cands[i] {
+			j++
+		}
+		if j-i >= 2 {
+			counted = append(counted, candidate{cands[i], j - i})
+		}
+		i = j
+	}
+	if len(counted) > maxCompare {
+		slices.SortFunc(counted, func(a, b candidate) int {
+			if a.shared != b.shared {
+				return b.shared - a.shared
+			}
+			return cmpInt64(a.story, b.story)
+		})
+		counted = counted[:maxCompare]
+	}
 	var bestScore float64
 	consider := func(s int64) {
 		st := ix.stories[s]
 		if st == nil || absDiff(st.start, t) > int64(ix.cfg.Window) {
 			return
 		}
-		score, match := ix.match(&st.centre, sig)
+		score, match, near := ix.match(&st.reps[0], sig)
+		if !match && near >= ix.cfg.MinCentre {
+			for i := 1; i < len(st.reps); i++ {
+				if sc, m, _ := ix.match(&st.reps[i], sig); m {
+					score, match = max(score, sc), true
+				}
+			}
+		}
 		if match && (score > bestScore || score == bestScore && s < id) {
 			id, ok, bestScore = s, true, score
 		}
 	}
-	for i := 0; i < len(cands); {
-		j := i + 1
-		for j < len(cands) && cands[j] == cands[i] {
-			j++
-		}
-		if j-i >= ix.cfg.MinTitleShared {
-			consider(cands[i])
-		} else if _, found := slices.BinarySearch(banded, cands[i]); found {
-			consider(cands[i])
-		}
-		i = j
+	for _, c := range counted {
+		consider(c.story)
 	}
 	for _, s := range banded {
-		if _, found := slices.BinarySearch(cands, s); !found {
-			consider(s)
-		}
+		consider(s)
 	}
-	ix.cands, ix.banded = cands, banded
+	ix.cands, ix.banded, ix.counted = cands, banded, counted
 	return id, ok
 }
 
-// match applies the thresholds of Config to a story's centre and a new
-// item, and scores the match for choosing among several stories.
-func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
-	shared, _, conflict := titleMatch(centre.Title, sig.Title)
-	if conflict {
-		return 0, false
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	overlap := ix.weightedOverlap(centre.Title, sig.Title, ix.docW)
-	sim := Similarity(centre, sig)
+	return 0
+}
+
+// match applies the thresholds of Config to a member of a story and a new
+// item, scores the match for choosing among several stories, and returns
+// the weighted overlap of their texts. Titles whose numbers conflict never
+// match, nor are they near.
+func (ix *Index) match(member, sig *Signature) (score float64, ok bool, text float64) {
+	shared, _, conflict := titleMatch(member.Title, sig.Title)
+	if conflict {
+		return 0, false, 0
+	}
+	sim := Similarity(member, sig)
+	text = ix.weightedOverlap(member.Terms, sig.Terms, sig.Terms, ix.docW)
+	title := ix.weightedOverlap(member.Title, sig.Title, sig.Terms, ix.docW)
 	ok = sim >= ix.cfg.SameText ||
-		sim >= ix.cfg.MinText && shared >= ix.cfg.MinTitleShared && overlap >= ix.cfg.MinTitleOverlap
-	return sim + overlap, ok
+		text >= ix.cfg.MinText && shared >= ix.cfg.MinTitleShared && title >= ix.cfg.MinTitleOverlap
+	return sim + text + title, ok, text
 }
 
 // insert makes story s a candidate for items that share a title word or a
@@ -286,10 +372,10 @@ func (ix *Index) match(centre, sig *Signature) (score float64, ok bool) {
 func (ix *Index) insert(g *generation, s int64, sig *Signature) {
 	g.items++
 	ix.items++
-	for _, w := range sig.Title {
-		if g.add(w, s) {
-			ix.df[w]++
-		}
+	for _, w := range sig.Terms {
+		g.add(w, s)
+		g.df[w]++
+		ix.df[w]++
 	}
 	if empty(sig) {
 		return
@@ -336,12 +422,24 @@ func absDiff(a, b int64) int64 {
 // of the window: a word in many titles ("storm", "election") says less about
 // two titles being one story than a name found in few.
 func (ix *Index) weight(w uint32) float64 {
-	return math.Log(float64(ix.items+2) / float64(ix.df[w]+1))
+	return ix.weightOf(ix.df[w])
 }
 
-// weightedOverlap is the weight of the words two titles share over the
-// weight of the lighter title.
-func (ix *Index) weightedOverlap(a, b []uint32, bw []float64) float64 {
+// weightOf is the weight of a word found in df items of the window.
+func (ix *Index) weightOf(df int32) float64 {
+	return math.Log(float64(ix.items+2) / float64(df+1))
+}
+
+// weightedOverlap is the weight of the words two sets share over the
+// weight of the lighter set. Weights of b's words are looked up in terms,
+// whose weights are tw (the new item's, computed once per Add).
+func (ix *Index) weightedOverlap(a, b, terms []uint32, tw []float64) float64 {
+	wOf := func(w uint32) float64 {
+		if k, found := slices.BinarySearch(terms, w); found {
+			return tw[k]
+		}
+		return ix.weight(w)
+	}
 	var wa, wb, shared float64
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -350,10 +448,10 @@ func (ix *Index) weightedOverlap(a, b []uint32, bw []float64) float64 {
 			wa += ix.weight(a[i])
 			i++
 		case i == len(a) || b[j] < a[i]:
-			wb += bw[j]
+			wb += wOf(b[j])
 			j++
 		default:
-			w := bw[j]
+			w := wOf(b[j])
 			wa += w
 			wb += w
 			shared += w

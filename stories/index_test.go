@@ -276,10 +276,10 @@ func TestSignatureEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeSignature: %v", err)
 			}
-			if got.Min != s.Min || !slices.Equal(got.Title, s.Title) {
+			if got.Min != s.Min || !slices.Equal(got.Title, s.Title) || !slices.Equal(got.Terms, s.Terms) {
 				t.Errorf("round trip changed the signature")
 			}
-			if len(b) > 2+2*NumHashes+4*maxTitleTokens {
+			if len(b) > MaxEncodedLen {
 				t.Errorf("encoding is %d bytes", len(b))
 			}
 		})
@@ -302,12 +302,12 @@ func TestConfigValidate(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatalf("default config: %v", err)
 	}
-	bad := Config{Window: time.Second, SameText: 2, MinText: -1, MinTitleShared: 0, MinTitleOverlap: 1.5}
+	bad := Config{Window: time.Second, SameText: 2, MinText: -1, MinTitleShared: 0, MinTitleOverlap: 1.5, MinCentre: -0.5}
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"window", "same_text", "min_text", "min_title_shared", "min_title_overlap"} {
+	for _, want := range []string{"window", "same_text", "min_text", "min_title_shared", "min_title_overlap", "min_centre"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

@@ -15,7 +15,7 @@ const NumHashes = 128
 // signatureVersion prefixes an encoded Signature; a change of the features,
 // hash functions or layout needs a new version, and stored signatures of an
 // old one must be recomputed from the items.
-const signatureVersion = 1
+const signatureVersion = 2
 
 // Signature is the compact fingerprint of an item that the grouping
 // compares: a MinHash of the words of its title and lead, and
@@ -32,7 +32,17 @@ type Signature struct {
 	// Title holds hashes of the title's words, sorted, without repeats. A
 	// word with a digit has its top bit set.
 	Title []uint32
+	// Terms holds hashes of the words of the title and the lead, sorted,
+	// without repeats, at most maxTerms of them (the first ones): the
+	// words whose rarity-weighted overlap decides most groupings. Numbers
+	// of the lead are left out: they are mostly dates and counts, which
+	// differ between reports of one event and agree between unrelated
+	// items of one day.
+	Terms []uint32
 }
+
+// maxTerms bounds the term set kept in a Signature.
+const maxTerms = 96
 
 // digitBit marks the title words that contain a digit.
 const digitBit = 1 << 31
@@ -82,18 +92,39 @@ func SignTokens(t Tokens) Signature {
 		minHash(&s.Min, feats)
 	}
 	for _, w := range t.Title {
-		h := uint32(hashWord(w)>>32) &^ digitBit
-		if hasDigit(w) {
-			h |= digitBit
+		s.Title = append(s.Title, termHash(w))
+	}
+	s.Title = sortedSet(s.Title, maxTitleTokens)
+	s.Terms = append(s.Terms, s.Title...)
+	for _, w := range t.Text[min(len(t.Title), len(t.Text)):] {
+		if len(s.Terms) >= maxTerms {
+			break
 		}
-		s.Title = append(s.Title, h)
+		if !hasDigit(w) {
+			s.Terms = append(s.Terms, termHash(w))
+		}
 	}
-	slices.Sort(s.Title)
-	s.Title = slices.Compact(s.Title)
-	if len(s.Title) > maxTitleTokens {
-		s.Title = s.Title[:maxTitleTokens]
-	}
+	s.Terms = sortedSet(s.Terms, maxTerms)
 	return s
+}
+
+// termHash is the 32-bit hash of a word in Title and Terms; a word with a
+// digit has digitBit set.
+func termHash(w string) uint32 {
+	h := uint32(hashWord(w)>>32) &^ digitBit
+	if hasDigit(w) {
+		h |= digitBit
+	}
+	return h
+}
+
+// sortedSet sorts hs, drops repeats, and keeps at most n values.
+func sortedSet(hs []uint32, n int) []uint32 {
+	if len(hs) > n {
+		hs = hs[:n]
+	}
+	slices.Sort(hs)
+	return slices.Compact(hs)
 }
 
 // minHash sets m to the minimum over feats of each multiply-shift hash.
@@ -130,9 +161,12 @@ func mix(z uint64) uint64 {
 // signatures: the share of MinHash values they agree on. Two empty items are
 // not similar.
 func Similarity(a, b *Signature) float64 {
+	if empty(a) || empty(b) {
+		return 0
+	}
 	n := 0
 	for i := range a.Min {
-		if a.Min[i] == b.Min[i] && a.Min[i] != 0xffff {
+		if a.Min[i] == b.Min[i] {
 			n++
 		}
 	}
@@ -174,11 +208,15 @@ func titleMatch(a, b []uint32) (shared int, overlap float64, conflict bool) {
 
 // Encode returns the signature in a compact binary form for storage:
 // a version byte, the MinHash values (2 bytes each, little-endian), the
-// number of title words (1 byte) and their hashes (4 bytes each). It is at
-// most 1+256+1+96 bytes.
+// number of title words (1 byte) and their hashes (4 bytes each), then the
+// number of terms (1 byte) and their hashes. It is at most
+// MaxEncodedLen bytes.
 func (s *Signature) Encode() []byte {
-	return s.AppendEncode(make([]byte, 0, 2+2*NumHashes+4*len(s.Title)))
+	return s.AppendEncode(make([]byte, 0, 3+2*NumHashes+4*(len(s.Title)+len(s.Terms))))
 }
+
+// MaxEncodedLen is the largest encoding of a Signature.
+const MaxEncodedLen = 3 + 2*NumHashes + 4*(maxTitleTokens+maxTerms)
 
 // AppendEncode appends the encoding of s (see Encode) to b.
 func (s *Signature) AppendEncode(b []byte) []byte {
@@ -188,6 +226,10 @@ func (s *Signature) AppendEncode(b []byte) []byte {
 	}
 	b = append(b, byte(len(s.Title)))
 	for _, v := range s.Title {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	b = append(b, byte(len(s.Terms)))
+	for _, v := range s.Terms {
 		b = binary.LittleEndian.AppendUint32(b, v)
 	}
 	return b
@@ -200,7 +242,7 @@ var ErrBadSignature = errors.New("stories: bad signature encoding")
 // DecodeSignature parses the output of Encode.
 func DecodeSignature(b []byte) (Signature, error) {
 	var s Signature
-	if len(b) < 2+2*NumHashes || b[0] != signatureVersion {
+	if len(b) < 3+2*NumHashes || b[0] != signatureVersion {
 		return s, ErrBadSignature
 	}
 	p := b[1:]
@@ -208,19 +250,39 @@ func DecodeSignature(b []byte) (Signature, error) {
 		s.Min[i] = binary.LittleEndian.Uint16(p[2*i:])
 	}
 	p = p[2*NumHashes:]
-	n := int(p[0])
-	p = p[1:]
-	if n > maxTitleTokens || len(p) != 4*n {
-		return s, fmt.Errorf("%w: %d title words in %d bytes", ErrBadSignature, n, len(p))
+	var err error
+	if s.Title, p, err = decodeSet(p, maxTitleTokens, "title words"); err != nil {
+		return s, err
 	}
-	if n > 0 {
-		s.Title = make([]uint32, n)
-		for i := range s.Title {
-			s.Title[i] = binary.LittleEndian.Uint32(p[4*i:])
-		}
-		if !slices.IsSorted(s.Title) {
-			return s, fmt.Errorf("%w: title words out of order", ErrBadSignature)
-		}
+	if s.Terms, p, err = decodeSet(p, maxTerms, "terms"); err != nil {
+		return s, err
+	}
+	if len(p) != 0 {
+		return s, fmt.Errorf("%w: %d trailing bytes", ErrBadSignature, len(p))
 	}
 	return s, nil
+}
+
+// decodeSet reads a count byte and that many sorted hashes from p, and
+// returns them with the rest of p.
+func decodeSet(p []byte, most int, what string) ([]uint32, []byte, error) {
+	if len(p) == 0 {
+		return nil, p, fmt.Errorf("%w: no count of %s", ErrBadSignature, what)
+	}
+	n := int(p[0])
+	p = p[1:]
+	if n > most || len(p) < 4*n {
+		return nil, p, fmt.Errorf("%w: %d %s in %d bytes", ErrBadSignature, n, what, len(p))
+	}
+	if n == 0 {
+		return nil, p, nil
+	}
+	hs := make([]uint32, n)
+	for i := range hs {
+		hs[i] = binary.LittleEndian.Uint32(p[4*i:])
+	}
+	if !slices.IsSorted(hs) {
+		return nil, p, fmt.Errorf("%w: %s out of order", ErrBadSignature, what)
+	}
+	return hs, p[4*n:], nil
 }

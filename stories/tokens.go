@@ -31,6 +31,9 @@ when where why how all any both each few more most other some such only own same
 just also again ever now new says said say tells told amid after year years day days week
 live latest update updates watch video videos photos pictures news breaking report reports
 one two first last get gets got make makes made could like via according
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
 и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее
 мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был
 него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней

@@ -153,7 +153,7 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		PerHost:   cfg.PerHost,
 		FileRoot:  root,
 	})
-	norm := normalize.New(nil)
+	norm := normalize.New(normalize.NewCanonicalizer(cfg.TrackingParams...))
 	pipeline := &poller.Pipeline{
 		Archive:    a.archive,
 		Store:      a.db,
@@ -253,10 +253,13 @@ func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 		sc.Sources[f.Name] = src
 		tags[f.Name] = f.Tags
 	}
+	for _, t := range a.cfg.Topics {
+		sc.Topics = append(sc.Topics, server.Topic{Name: t.Name, Title: t.Title})
+	}
 	for _, o := range a.cfg.Outputs {
 		so := server.Output{
 			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description,
-				Language: o.Language, BaseURL: a.cfg.BaseURL, Key: o.Token},
+				Language: o.Language, BaseURL: a.cfg.BaseURL, Key: o.Token, Hub: outputHub(a.cfg, o)},
 			Select: feedmill.ItemQuery{Topics: o.Topics, AllTopics: o.AllTopics, ExcludeTopics: o.ExcludeTopics,
 				Feeds: o.Feeds, Limit: o.Limit},
 			MaxAge: time.Duration(o.MaxAge),

@@ -135,7 +135,7 @@ func TestScaleOut(t *testing.T) {
 	start := time.Now()
 	for v := 1; v <= rounds; v++ {
 		feeds.version.Store(int64(v))
-		waitFor(t, 3*period, fmt.Sprintf("every feed fetched at version %d", v), func() bool {
+		waitUntil(t, 3*period, fmt.Sprintf("every feed fetched at version %d", v), func() bool {
 			return fetchedAll(feeds.snapshot(), names, int64(v), "")
 		})
 	}
@@ -179,7 +179,7 @@ func TestScaleOut(t *testing.T) {
 	feeds.hold = agents[0]
 	feeds.mu.Unlock()
 	feeds.version.Store(rounds + 1)
-	waitFor(t, 3*period, "daemon A in the middle of polls", func() bool {
+	waitUntil(t, 3*period, "daemon A in the middle of polls", func() bool {
 		feeds.mu.Lock()
 		defer feeds.mu.Unlock()
 		return feeds.held >= 5
@@ -192,7 +192,7 @@ func TestScaleOut(t *testing.T) {
 	feeds.hold = ""
 	feeds.mu.Unlock()
 	t.Logf("killed daemon A with %d polls in flight", held)
-	waitFor(t, 6*period, "the other daemons polling A's feeds after its leases expired", func() bool {
+	waitUntil(t, 6*period, "the other daemons polling A's feeds after its leases expired", func() bool {
 		return fetchedAll(feeds.snapshot(), names, rounds+1, agents[0])
 	})
 	checkStored(t, db, names, rounds+1)
@@ -223,7 +223,7 @@ func checkStored(t *testing.T, db *postgres.DB, names []string, v int) {
 	t.Helper()
 	var items []feedmill.Item
 	want := len(names)*v + v
-	waitFor(t, 10*time.Second, fmt.Sprintf("%d items stored", want), func() bool {
+	waitUntil(t, 10*time.Second, fmt.Sprintf("%d items stored", want), func() bool {
 		var err error
 		items, err = db.Items(t.Context(), feedmill.ItemQuery{})
 		if err != nil {
@@ -257,7 +257,7 @@ func sameOutputs(t *testing.T, daemons []*daemon) {
 	t.Helper()
 	var bodies [][]byte
 	var etags []string
-	waitFor(t, 5*time.Second, "identical outputs", func() bool {
+	waitUntil(t, 5*time.Second, "identical outputs", func() bool {
 		bodies, etags = nil, nil
 		for _, d := range daemons {
 			resp, err := http.Get(d.base + "/feeds/all.atom")
@@ -280,8 +280,8 @@ func sameOutputs(t *testing.T, daemons []*daemon) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after limit.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+// waitUntil polls cond until it holds, failing the test after limit.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

@@ -44,10 +44,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sc.MaxAge = scheduleInterval(a.cfg.Schedule)
+	ws := a.startWebSub(log)
+	defer ws.Close()
+	ws.wire(&sc)
+	var current atomic.Pointer[server.Server]
+	current.Store(server.New(a.db, sc))
 	handler := &swapHandler{}
-	handler.set(server.New(a.db, sc))
+	handler.set(current.Load())
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           ws.handler(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -75,6 +80,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			cancel()
 		}
 	})
+	wg.Go(func() { ws.watch(runCtx, &current) })
 	pollAtStart := !*noInitial
 	for runCtx.Err() == nil {
 		// One generation of the scheduler per configuration.
@@ -108,7 +114,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		nsc.MaxAge = scheduleInterval(a.cfg.Schedule)
-		handler.set(server.New(a.db, nsc))
+		ws.wire(&nsc)
+		current.Store(server.New(a.db, nsc))
+		handler.set(current.Load())
 		pollAtStart = true // new feeds are due at once
 		log.Info("reloaded the configuration", "feeds", len(a.feeds), "topics", len(a.cfg.Topics), "outputs", len(a.cfg.Outputs))
 	}
@@ -157,6 +165,10 @@ func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, lo
 		if next.Listen != a.cfg.Listen {
 			log.Warn("reload: listen changes need a restart; keeping " + a.cfg.Listen)
 			next.Listen = a.cfg.Listen
+		}
+		if next.WebSub != a.cfg.WebSub {
+			log.Warn("reload: websub changes need a restart; keeping the running websub settings")
+			next.WebSub = a.cfg.WebSub
 		}
 		return next
 	}

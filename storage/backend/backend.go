@@ -11,6 +11,7 @@ import (
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/storage"
 	"github.com/feedmill/feedmill/storage/postgres"
+	"github.com/feedmill/feedmill/stories"
 )
 
 // Store is a feedmill database, whatever its engine.
@@ -28,6 +29,25 @@ type Store interface {
 	Feeds(ctx context.Context) ([]feedmill.FeedState, error)
 	FeedTitles(ctx context.Context) ([]feedmill.FeedState, error)
 	FetchLog(ctx context.Context, feed string, limit int) ([]feedmill.FetchLogEntry, error)
+
+	// The status page (server.Store).
+	FeedDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error)
+	TopicDaily(ctx context.Context, start time.Time, days int) (map[string][]int, error)
+	TopicCounts(ctx context.Context) (map[string]int, error)
+
+	// Stories: near-duplicate grouping.
+	SetStories(cfg stories.Config)
+	Restory(ctx context.Context, cfg stories.Config) (storage.RestoryResult, error)
+	StoryCount(ctx context.Context) (int64, error)
+	Stories(ctx context.Context, q storage.StoryQuery) ([]feedmill.Story, error)
+
+	// WebSub: the hub's subscriptions and the announced ETags (websub.Store).
+	SaveSubscription(ctx context.Context, s feedmill.Subscription) error
+	DeleteSubscription(ctx context.Context, topic, callback string) (bool, error)
+	Subscriptions(ctx context.Context, topic string, now time.Time) ([]feedmill.Subscription, error)
+	PruneSubscriptions(ctx context.Context, now time.Time) (int64, error)
+	TopicETags(ctx context.Context) (map[string]string, error)
+	SetTopicETag(ctx context.Context, topic, etag string) error
 
 	// Raw bodies for replay (poller.RawStore).
 	SaveRaw(ctx context.Context, r feedmill.RawBody) error

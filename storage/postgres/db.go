@@ -36,6 +36,8 @@ type DB struct {
 	url  string
 	pool *pgxpool.Pool
 	now  func() time.Time
+	// group assigns new items to stories, once SetStories turned it on.
+	group grouper
 }
 
 // IsURL reports whether dsn names a PostgreSQL database

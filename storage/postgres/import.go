@@ -35,6 +35,9 @@ var importTables = []importTable{
 	{"meta", []string{"name"}, false},
 	{"fetch_log", []string{"id"}, true},
 	{"raw_bodies", []string{"id"}, true},
+	{"stories", []string{"id"}, false},
+	{"websub_subscriptions", []string{"topic", "callback"}, false},
+	{"websub_topics", []string{"topic"}, false},
 }
 
 // TableCount is one table's rows in the source and in the database after

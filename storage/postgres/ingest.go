@@ -41,16 +41,21 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 	var res feedmill.IngestResult
 	// A retried transaction starts again from the batch as given.
 	items := make([]feedmill.Item, len(b.Items))
-	err := db.write(ctx, func(tx pgx.Tx) error {
+	err := db.write(ctx, func(tx pgx.Tx) (err error) {
 		res = feedmill.IngestResult{Seen: b.Seen}
 		copy(items, b.Items)
+		g, err := db.group.begin(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer func() { g.end(err) }()
 		feedID, err := upsertFeed(ctx, tx, b.Feed, b.URL)
 		if err != nil {
 			return err
 		}
 		at := nanos(b.FetchedAt)
 		for i := range items {
-			if err := ingestItem(ctx, tx, feedID, &items[i], at, b.Replay, &res); err != nil {
+			if err := ingestItem(ctx, tx, g, feedID, &items[i], at, b.Replay, &res); err != nil {
 				return fmt.Errorf("item %q: %w", items[i].Key, err)
 			}
 		}
@@ -90,8 +95,9 @@ func upsertFeed(ctx context.Context, tx pgx.Tx, name, url string) (int64, error)
 	return id, err
 }
 
-// ingestItem stores one item of a batch and counts what it did.
-func ingestItem(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
+// ingestItem stores one item of a batch and counts what it did; g, when
+// not nil, puts new items in stories.
+func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *feedmill.Item, at int64, replay bool, res *feedmill.IngestResult) error {
 	if it.Key == "" {
 		return errors.New("item has no key")
 	}
@@ -170,6 +176,11 @@ func ingestItem(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Item,
 	if err := setTopics(ctx, tx, itemID, it); err != nil {
 		return err
 	}
+	if g != nil {
+		if err := g.assign(ctx, tx, it, itemID, published, at, res); err != nil {
+			return err
+		}
+	}
 	res.New++
 	it.ID = itemID
 	return nil
@@ -217,6 +228,9 @@ func mergeItems(ctx context.Context, tx pgx.Tx, keep, drop int64) error {
 	// delete cascading over them); one starting after waits for this one,
 	// then fails on the deleted item and is retried (see retryable).
 	if _, err := tx.Exec(ctx, `SELECT id FROM items WHERE id = $1 FOR UPDATE`, drop); err != nil {
+		return err
+	}
+	if err := leaveStory(ctx, tx, drop); err != nil {
 		return err
 	}
 	for _, q := range []string{

@@ -54,6 +54,11 @@ func (db *DB) Items(ctx context.Context, q feedmill.ItemQuery) ([]feedmill.Item,
 	if err := loadDetails(ctx, tx, items, index); err != nil {
 		return nil, fmt.Errorf("postgres: items: %w", err)
 	}
+	if q.OnePerStory {
+		if err := loadRelated(ctx, tx, items); err != nil {
+			return nil, fmt.Errorf("postgres: items: %w", err)
+		}
+	}
 	return items, nil
 }
 
@@ -66,37 +71,23 @@ func (a *args) add(v any) string {
 }
 
 // selectItems builds the listing query of q from the cursor before, at most
-// limit rows (0: all).
+// limit rows (0: all). With OnePerStory, an item is listed only when no
+// earlier member of its story meets the same topic, feed and time
+// conditions.
 func selectItems(q feedmill.ItemQuery, before feedmill.Cursor, limit int) (string, []any) {
-	var where []string
 	var a args
-	if len(q.Topics) > 0 {
-		where = append(where, `i.id IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.Topics)+`))`)
-	}
-	if len(q.AllTopics) > 0 {
-		where = append(where, `i.id IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.AllTopics)+
-			`) GROUP BY item_id HAVING count(*) = `+a.add(len(q.AllTopics))+`)`)
-	}
-	if len(q.ExcludeTopics) > 0 {
-		where = append(where, `i.id NOT IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.ExcludeTopics)+`))`)
-	}
-	feeds := q.Feeds
-	if q.Feed != "" {
-		feeds = append([]string{q.Feed}, feeds...)
-	}
-	if len(feeds) > 0 {
-		where = append(where, `i.id IN (SELECT s.item_id FROM sources s JOIN feeds f ON f.id = s.feed_id WHERE f.name = ANY(`+
-			a.add(feeds)+`))`)
-	}
-	if !q.Since.IsZero() {
-		where = append(where, `i.published >= `+a.add(q.Since.UnixNano()))
+	where := itemConds(q, "i", &a)
+	if q.OnePerStory {
+		earlier := itemConds(q, "j", &a)
+		earlier = append(earlier, `j.story_id = i.story_id`, `(j.published < i.published OR (j.published = i.published AND j.id < i.id))`)
+		where = append(where, `(i.story_id = 0 OR NOT EXISTS (SELECT 1 FROM items j WHERE `+strings.Join(earlier, " AND ")+`))`)
 	}
 	if !before.IsZero() {
 		p := a.add(nanos(before.Published))
 		where = append(where, `(i.published < `+p+` OR (i.published = `+p+` AND i.id < `+a.add(before.ID)+`))`)
 	}
-	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.full_content, i.author, i.categories, i.published, i.updated, i.first_seen
-		FROM items i JOIN feeds f ON f.id = i.feed_id`
+	query := `SELECT i.id, f.name, i.link, i.title, i.content, i.full_content, i.author, i.categories, i.published, i.updated,
+		i.first_seen, i.story_id FROM items i JOIN feeds f ON f.id = i.feed_id`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -105,6 +96,34 @@ func selectItems(q feedmill.ItemQuery, before feedmill.Cursor, limit int) (strin
 		query += " LIMIT " + a.add(limit)
 	}
 	return query, a
+}
+
+// itemConds returns the topic, feed and time conditions of q on the items
+// table under alias t, adding their arguments to a.
+func itemConds(q feedmill.ItemQuery, t string, a *args) []string {
+	var where []string
+	if len(q.Topics) > 0 {
+		where = append(where, t+`.id IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.Topics)+`))`)
+	}
+	if len(q.AllTopics) > 0 {
+		where = append(where, t+`.id IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.AllTopics)+
+			`) GROUP BY item_id HAVING count(*) = `+a.add(len(q.AllTopics))+`)`)
+	}
+	if len(q.ExcludeTopics) > 0 {
+		where = append(where, t+`.id NOT IN (SELECT item_id FROM item_topics WHERE topic = ANY(`+a.add(q.ExcludeTopics)+`))`)
+	}
+	feeds := q.Feeds
+	if q.Feed != "" {
+		feeds = append([]string{q.Feed}, feeds...)
+	}
+	if len(feeds) > 0 {
+		where = append(where, t+`.id IN (SELECT s.item_id FROM sources s JOIN feeds f ON f.id = s.feed_id WHERE f.name = ANY(`+
+			a.add(feeds)+`))`)
+	}
+	if !q.Since.IsZero() {
+		where = append(where, t+`.published >= `+a.add(q.Since.UnixNano()))
+	}
+	return where
 }
 
 func scanItems(ctx context.Context, tx pgx.Tx, query string, args []any) ([]feedmill.Item, error) {
@@ -119,7 +138,7 @@ func scanItems(ctx context.Context, tx pgx.Tx, query string, args []any) ([]feed
 		var cats string
 		var published, updated, firstSeen int64
 		if err := rows.Scan(&it.ID, &it.Feed, &it.Link, &it.Title, &it.Content, &it.FullContent, &it.Author, &cats,
-			&published, &updated, &firstSeen); err != nil {
+			&published, &updated, &firstSeen, &it.Story); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(cats), &it.Categories); err != nil {

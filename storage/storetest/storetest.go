@@ -37,6 +37,11 @@ func Run(t *testing.T, newDSN func(t *testing.T) string) {
 		{"Claim", testClaim},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"ConcurrentIngestOfOneArticle", testConcurrentIngest},
+		{"Stories", testStories},
+		{"OnePerStory", testOnePerStory},
+		{"Restory", testRestory},
+		{"DailyCounts", testDailyCounts},
+		{"Subscriptions", testSubscriptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,94 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feedmill/feedmill"
+)
+
+// SaveSubscription stores a verified WebSub subscription, replacing the
+// one of the same topic and callback (a renewal: new lease, new secret).
+func (db *DB) SaveSubscription(ctx context.Context, s feedmill.Subscription) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO websub_subscriptions (topic, callback, secret, expires, created)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, expires = excluded.expires`,
+		s.Topic, s.Callback, s.Secret, nanos(s.Expires), db.now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("storage: save subscription: %w", err)
+	}
+	return nil
+}
+
+// DeleteSubscription removes the subscription of callback to topic and
+// reports whether there was one.
+func (db *DB) DeleteSubscription(ctx context.Context, topic, callback string) (bool, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM websub_subscriptions WHERE topic = ? AND callback = ?`, topic, callback)
+	if err != nil {
+		return false, fmt.Errorf("storage: delete subscription: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Subscriptions returns the subscriptions to topic whose lease runs past
+// now, or to every topic when topic is "", ordered by topic and callback.
+func (db *DB) Subscriptions(ctx context.Context, topic string, now time.Time) ([]feedmill.Subscription, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT topic, callback, secret, expires FROM websub_subscriptions
+		WHERE (? = '' OR topic = ?) AND expires > ? ORDER BY topic, callback`, topic, topic, now.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("storage: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []feedmill.Subscription
+	for rows.Next() {
+		var s feedmill.Subscription
+		var exp int64
+		if err := rows.Scan(&s.Topic, &s.Callback, &s.Secret, &exp); err != nil {
+			return nil, fmt.Errorf("storage: subscriptions: %w", err)
+		}
+		s.Expires = fromNanos(exp)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// PruneSubscriptions deletes the subscriptions whose lease ended at or
+// before now and returns how many it deleted.
+func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM websub_subscriptions WHERE expires <= ?`, now.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("storage: prune subscriptions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// TopicETags returns the ETag last announced for each WebSub topic.
+func (db *DB) TopicETags(ctx context.Context) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT topic, etag FROM websub_topics`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: topic etags: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var topic, etag string
+		if err := rows.Scan(&topic, &etag); err != nil {
+			return nil, fmt.Errorf("storage: topic etags: %w", err)
+		}
+		out[topic] = etag
+	}
+	return out, rows.Err()
+}
+
+// SetTopicETag records the ETag of the content announced for topic.
+func (db *DB) SetTopicETag(ctx context.Context, topic, etag string) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO websub_topics (topic, etag, updated) VALUES (?, ?, ?)
+		ON CONFLICT (topic) DO UPDATE SET etag = excluded.etag, updated = excluded.updated`,
+		topic, etag, db.now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("storage: set topic etag: %w", err)
+	}
+	return nil
+}
