@@ -14,7 +14,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
-.PHONY: all build run demo deps test vet fmt bench bench-http fuzz clean install
+.PHONY: all build run demo deps test vet fmt bench bench-http fuzz clean install soak
 
 all: build
 
@@ -55,6 +55,12 @@ bench:
 ## with wrk (installs nginx and wrk when missing); prints both rates and the ratio.
 bench-http:
 	scripts/bench-http.sh $(BENCH_DURATION)
+
+## soak: the daemon polls 500 local feeds every 5s for SOAK_DURATION (default 10m)
+## while clients request the outputs; fails if memory, goroutines, descriptors or
+## the database grow without bound.
+soak: build
+	$(GO) run ./scripts/soak -bin $(BIN)
 
 ## fuzz: a short run of every fuzz target.
 fuzz:

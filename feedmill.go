@@ -126,8 +126,14 @@ type Batch struct {
 	// caller found unchanged (by their Hash) are left out and counted in
 	// Seen, so an all-seen poll writes nothing but the feed's state.
 	Items []Item
-	// Seen counts items the caller skipped as already stored and unchanged.
-	Seen int
+	// Seen counts items the caller skipped as already stored and unchanged;
+	// SeenDedup says how they were recognized.
+	Seen      int
+	SeenDedup DedupCounts
+	// Deleted lists the keys of items in the document that retention
+	// deleted (KnownHashes gave them DeletedHash): they are counted in Seen,
+	// and their tombstones are kept while the feed carries them.
+	Deleted []string
 	// State is remembered for the next poll.
 	State FetchState
 	// HTTPStatus is the status code of the response.
@@ -146,6 +152,11 @@ type Batch struct {
 	// log are left alone.
 	Replay bool
 }
+
+// DeletedHash is the hash a store's KnownHashes gives the key of an item
+// that retention deleted. Whatever its content, such an item is skipped
+// like an unchanged one: it is not stored again, nor counted as new.
+const DeletedHash = "deleted"
 
 // Poll outcomes, as logged per fetch.
 const (
@@ -169,6 +180,42 @@ type IngestResult struct {
 	// Grouped counts the New items that joined a story of items stored
 	// before (from other sources), rather than opening one.
 	Grouped int
+	// Dedup counts the items recognized as one already stored (seen,
+	// updated or merged), by what recognized them; Dedup.Story is Grouped.
+	Dedup DedupCounts
+	// NewTopics counts the new items by topic they matched; nil when no
+	// new item matched a topic.
+	NewTopics map[string]int
+}
+
+// DedupCounts counts items recognized as already stored, by kind of
+// evidence: the feed's guid, the article's link (the item's key inside its
+// feed, or the same link carried by another feed), a hash of its content
+// (an item with neither guid nor link), or membership of a story
+// (near-duplicate grouping).
+type DedupCounts struct {
+	GUID, Link, Content, Story int
+}
+
+// Dedup kinds, as named in metrics.
+const (
+	DedupGUID    = "guid"
+	DedupLink    = "link"
+	DedupContent = "content"
+	DedupStory   = "story"
+)
+
+// AddKey counts one item recognized by its key inside its feed; the key's
+// prefix (see Item.Key) tells the kind.
+func (c *DedupCounts) AddKey(key string) {
+	switch {
+	case strings.HasPrefix(key, "guid:"):
+		c.GUID++
+	case strings.HasPrefix(key, "link:"):
+		c.Link++
+	default:
+		c.Content++
+	}
 }
 
 // Changed reports whether the batch changed any item.
@@ -291,6 +338,18 @@ type FeedState struct {
 	// NewPerDay is the average number of new items a day over the last 30
 	// days (or since the feed was first fetched).
 	NewPerDay float64
+}
+
+// ReaderCount is the latest subscriber count a feed service announced for
+// one output (in its User-Agent), as kept across restarts.
+type ReaderCount struct {
+	Output, Service string
+	// FeedID is the service's own id of the subscription, or "fmt:" and
+	// the output's format when it gives none.
+	FeedID      string
+	Subscribers int
+	// Seen is when the service last fetched the output.
+	Seen time.Time
 }
 
 // RawBody is the body of one fetch as kept for replay, gzip-compressed.

@@ -77,6 +77,9 @@ type Config struct {
 	// several share a database: a daemon killed mid-poll loses its feeds
 	// to the others when their leases expire. At least Timeout.
 	Lease Duration `yaml:"lease"`
+	// APIToken is the bearer token that POST /api/fetch requires; without
+	// one the API is off. FEEDMILL_API_TOKEN overrides it (ApplyEnv).
+	APIToken string `yaml:"api_token,omitempty"`
 	// TrackingParams changes the built-in list of query parameters removed
 	// from item links (normalize.DefaultTrackingParams): a name adds one
 	// ("partner"), a name ending in "*" a prefix ("sp_*"), and "-" before a
@@ -89,6 +92,8 @@ type Config struct {
 	Topics []Topic `yaml:"topics"`
 	// Outputs are the generated feeds, served under /feeds/NAME.
 	Outputs []Output `yaml:"outputs"`
+	// Retention bounds what the database keeps; off by default.
+	Retention Retention `yaml:"retention"`
 	// WebSub announces changes of the outputs to WebSub subscribers.
 	WebSub WebSub `yaml:"websub"`
 }
@@ -123,6 +128,27 @@ func (c *Config) HubURL() string {
 	}
 	return c.WebSub.Hub
 }
+
+// Retention says which stored items are deleted. With neither MaxAge nor
+// MaxItemsPerFeed set (the default) nothing is deleted. An item in an
+// output's current page is never deleted.
+type Retention struct {
+	// MaxAge deletes items published longer ago than it; zero: no limit.
+	MaxAge Duration `yaml:"max_age,omitempty"`
+	// MaxItemsPerFeed keeps the newest items of each feed; an item goes
+	// when it is beyond that many in every feed that carried it. Zero: no
+	// cap.
+	MaxItemsPerFeed int `yaml:"max_items_per_feed,omitempty"`
+	// Interval is how often the daemon applies retention.
+	Interval Duration `yaml:"interval"`
+	// KeepDeletedKeys is how long the keys of a deleted item are kept
+	// after its feeds stop carrying it, so that it is not stored again as
+	// new meanwhile.
+	KeepDeletedKeys Duration `yaml:"keep_deleted_keys"`
+}
+
+// Enabled reports whether retention deletes anything.
+func (r Retention) Enabled() bool { return r.MaxAge > 0 || r.MaxItemsPerFeed > 0 }
 
 // Feed is one feed to poll.
 type Feed struct {
@@ -214,6 +240,10 @@ func Default() *Config {
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
 		Lease:       Duration(5 * time.Minute),
+		Retention: Retention{
+			Interval:        Duration(time.Hour),
+			KeepDeletedKeys: Duration(30 * 24 * time.Hour),
+		},
 		WebSub: WebSub{
 			Lease:    Duration(10 * 24 * time.Hour),
 			MinLease: Duration(time.Hour),
@@ -297,13 +327,19 @@ func (c *Config) Validate() error {
 // ApplyEnv overrides settings from the environment, read through getenv so
 // that tests need not touch the process environment. FEEDMILL_DATABASE_URL,
 // when set, replaces Database as is: it is not resolved against the
-// configuration file's directory. Outputs with a token_env get their token;
+// configuration file's directory; FEEDMILL_API_TOKEN replaces APIToken. Outputs with a token_env get their token;
 // a variable unset, empty or too short is an error naming the output.
 func (c *Config) ApplyEnv(getenv func(string) string) error {
 	if v := getenv("FEEDMILL_DATABASE_URL"); v != "" {
 		c.Database = v
 	}
 	var errs []*Error
+	if v := getenv("FEEDMILL_API_TOKEN"); v != "" {
+		c.APIToken = v
+		if msg := tokenProblem(v); msg != "" {
+			errs = append(errs, &Error{Key: "api_token", Msg: "environment variable FEEDMILL_API_TOKEN: " + msg})
+		}
+	}
 	for i := range c.Outputs {
 		o := &c.Outputs[i]
 		if o.TokenEnv == "" {

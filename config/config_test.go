@@ -56,6 +56,13 @@ func TestParseGood(t *testing.T) {
 			},
 		},
 		{
+			file: "retention.good.yaml",
+			want: func(c *Config) {
+				c.Retention = Retention{MaxAge: Duration(90 * 24 * time.Hour), MaxItemsPerFeed: 5000,
+					Interval: Duration(30 * time.Minute), KeepDeletedKeys: Duration(14 * 24 * time.Hour)}
+			},
+		},
+		{
 			file: "merge.good.yaml",
 			want: func(c *Config) {
 				c.Feeds = []Feed{
@@ -103,6 +110,16 @@ func TestParseBad(t *testing.T) {
 				`1:10: timeout: "1 minute" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
 				`5:14: feeds[0].timeout: "15" has no unit: write it as a duration such as "15s"`,
 				`8:14: feeds[1].timeout: "1y" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
+			},
+		},
+		{
+			file: "retention.bad.yaml",
+			want: []string{
+				`2:12: retention.max_age: must be positive, got 0s (leave it out to keep items of any age)`,
+				`3:23: retention.max_items_per_feed: must be at least 1, got -3 (leave it out for no cap)`,
+				`4:13: retention.interval: must be at least 1s, got 0s`,
+				`5:22: retention.keep_deleted_keys: "1 month" is not a duration (examples: "30s", "1m30s", "2h", "7d")`,
+				`6:3: retention.keep: unknown key`,
 			},
 		},
 		{
@@ -721,5 +738,38 @@ func TestApplyEnvToken(t *testing.T) {
 				t.Errorf("Validate after ApplyEnv: %v", err)
 			}
 		}
+	}
+}
+
+func TestAPIToken(t *testing.T) {
+	tests := []struct {
+		name, yaml, env, want, wantErr string
+	}{
+		{name: "none: the API is off", yaml: "listen: 127.0.0.1:1\n"},
+		{name: "in the file", yaml: "api_token: 0123456789abcdef0123\n", want: "0123456789abcdef0123"},
+		{name: "too short", yaml: "api_token: short\n", wantErr: "api.yaml:1:12: api_token: a token must have at least 16 characters"},
+		{name: "empty", yaml: "api_token: \"\"\n", wantErr: "api_token: a token must have at least 16"},
+		{name: "the environment wins", yaml: "api_token: 0123456789abcdef0123\n", env: "fedcba9876543210fedc", want: "fedcba9876543210fedc"},
+		{name: "a short one in the environment", yaml: "listen: 127.0.0.1:1\n", env: "short", wantErr: "api_token: environment variable FEEDMILL_API_TOKEN: a token must have at least 16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "api.yaml")
+			os.WriteFile(path, []byte(tt.yaml), 0o644)
+			c, err := Load(path)
+			if err == nil {
+				err = c.ApplyEnv(func(k string) string { return map[string]string{"FEEDMILL_API_TOKEN": tt.env}[k] })
+			}
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err %v, want %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case c.APIToken != tt.want:
+				t.Errorf("APIToken %q, want %q", c.APIToken, tt.want)
+			}
+		})
 	}
 }

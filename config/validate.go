@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/feedmill/feedmill/normalize"
@@ -85,6 +86,12 @@ func (v *validator) validate(c *Config) {
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}
+	v.retention(c.Retention)
+	if c.APIToken != "" || v.set("api_token") {
+		if msg := tokenProblem(c.APIToken); msg != "" {
+			v.errorf("api_token", "%s", msg)
+		}
+	}
 	v.trackingParams(c.TrackingParams)
 	v.feeds(c.Feeds)
 	defined := v.topics(c.Topics)
@@ -147,6 +154,25 @@ func (v *validator) feeds(feeds []Feed) {
 		}
 		v.userAgent(p+".user_agent", f.UserAgent)
 		v.intervals(p+".", f.MinInterval, f.MaxInterval)
+	}
+}
+
+// minRetentionInterval is the shortest retention.interval accepted: a
+// prune reads every item, it is no per-poll task.
+const minRetentionInterval = time.Second
+
+func (v *validator) retention(r Retention) {
+	if r.MaxAge < 0 || (r.MaxAge == 0 && v.set("retention.max_age")) {
+		v.errorf("retention.max_age", "must be positive, got %s (leave it out to keep items of any age)", r.MaxAge)
+	}
+	if r.MaxItemsPerFeed < 0 || (r.MaxItemsPerFeed == 0 && v.set("retention.max_items_per_feed")) {
+		v.errorf("retention.max_items_per_feed", "must be at least 1, got %d (leave it out for no cap)", r.MaxItemsPerFeed)
+	}
+	if r.Interval < Duration(minRetentionInterval) {
+		v.errorf("retention.interval", "must be at least %s, got %s", Duration(minRetentionInterval), r.Interval)
+	}
+	if r.KeepDeletedKeys <= 0 {
+		v.errorf("retention.keep_deleted_keys", "must be positive, got %s", r.KeepDeletedKeys)
 	}
 }
 

@@ -88,6 +88,15 @@ type Pipeline struct {
 	// the feeds instead of each polling all of them.
 	Owner string
 	Lease time.Duration
+	// Observer, when set, is told of every poll that ran (not of the
+	// feeds skipped as not due), for metrics.
+	Observer Observer
+}
+
+// Observer is told of the outcome of every poll. Polled is called from the
+// goroutine of the poll, so it must be safe for concurrent use.
+type Observer interface {
+	Polled(Report)
 }
 
 // Report is the outcome of polling one feed.
@@ -103,6 +112,20 @@ type Report struct {
 	NotModified bool
 	// Skipped is true when the feed was not due (PollIfDue).
 	Skipped bool
+}
+
+// Outcome is the poll's result as one of the feedmill.Outcome constants:
+// ok, not_modified, failed or gone.
+func (r Report) Outcome() string {
+	switch {
+	case errors.Is(r.Err, feedmill.ErrGone):
+		return feedmill.OutcomeGone
+	case r.Err != nil:
+		return feedmill.OutcomeFailed
+	case r.NotModified:
+		return feedmill.OutcomeNotModified
+	}
+	return feedmill.OutcomeOK
 }
 
 // storeTimeout bounds the write of a batch that has been fetched; the
@@ -179,6 +202,9 @@ func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	p.log().Log(ctx, lvl, "fetch", "feed", f.Name, "status", rep.Status, "duration", rep.Duration.Round(time.Millisecond).String(),
 		"bytes", rep.Bytes, "new", rep.Result.New, "merged", rep.Result.Merged, "updated", rep.Result.Updated,
 		"seen", rep.Result.Seen, "not_modified", rep.NotModified, "err", rep.Err)
+	if p.Observer != nil {
+		p.Observer.Polled(rep)
+	}
 	return rep
 }
 
@@ -298,12 +324,19 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		return feedmill.Batch{}, 0, err
 	}
 	seen := 0
+	var deleted []string
+	var seenBy feedmill.DedupCounts
 	items := d.Items(now, func(key, hash string) bool {
-		if h, ok := known[key]; ok && h == hash {
-			seen++
-			return true
+		h, ok := known[key]
+		switch {
+		case ok && h == feedmill.DeletedHash:
+			deleted = append(deleted, key)
+		case !ok || h != hash:
+			return false
 		}
-		return false
+		seen++
+		seenBy.AddKey(key)
+		return true
 	})
 	title := f.Title
 	if title == "" {
@@ -323,7 +356,7 @@ func (p *Pipeline) prepare(ctx context.Context, f Feed, res *fetcher.Result) (fe
 		}
 	}
 	return feedmill.Batch{Feed: f.Name, URL: f.URL, Title: title, SiteURL: doc.Link, FetchedAt: now,
-		Items: items, Seen: seen, State: res.State, HTTPStatus: res.Status}, fresh, nil
+		Items: items, Seen: seen, SeenDedup: seenBy, Deleted: deleted, State: res.State, HTTPStatus: res.Status}, fresh, nil
 }
 
 // fullTextWorkers is how many article pages of one feed are fetched at a

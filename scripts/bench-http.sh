@@ -4,12 +4,14 @@
 # 127.0.0.1 in the same run: identity, gzip and 304 answers, and the ratio
 # feedmill/nginx for each (the goal is at least 0.8).
 #
-#   scripts/bench-http.sh [DURATION]     default 5s; needs nginx and wrk
+#   scripts/bench-http.sh [DURATION]     default 5s per measure; needs nginx and wrk
+#   ROUNDS=3                              rounds per case; the ratio is their median
 #   NGINX_SENDFILE=off                    compare with nginx copying bodies as feedmill does
 #                                         (scripts/deps.sh nginx wrk installs them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5s}
+rounds=${ROUNDS:-3}
 threads=${WRK_THREADS:-2}
 conns=${WRK_CONNECTIONS:-32}
 
@@ -98,21 +100,53 @@ ntag=$(curl -sfI "$nurl" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ftag" "$furl")" = 304 ] || { echo "feedmill gives no 304" >&2; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ntag" "$nurl")" = 304 ] || { echo "nginx gives no 304" >&2; exit 1; }
 
-rate() { # URL [HEADER]: requests/s
-	local args=(-t"$threads" -c"$conns" -d"$duration" --latency)
-	[ -n "${2:-}" ] && args+=(-H "$2")
-	wrk "${args[@]}" "$1" | awk '/^Requests\/sec:/{print $2}'
+fpid=${pids[0]}
+npid=${pids[1]}
+ticks=$(getconf CLK_TCK)
+cpu() { # PID...: CPU time used by the processes and their children (nginx workers), in clock ticks
+	local p t=0
+	for p in "$@" $(pgrep -P "$1" || true); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
 }
+measure() { # PID URL [HEADER]: requests/s and the server's CPU microseconds per request
+	local args=(-t"$threads" -c"$conns" -d"$duration") before after out
+	[ -n "${3:-}" ] && args+=(-H "$3")
+	before=$(cpu "$1")
+	out=$(wrk "${args[@]}" "$2")
+	after=$(cpu "$1")
+	awk -v used=$((after - before)) -v hz="$ticks" '
+		/ requests in /{n=$1} /^Requests\/sec:/{r=$2}
+		END{printf "%s %.1f\n", r, n ? used * 1e6 / hz / n : 0}' <<<"$out"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
-echo "50-entry Atom output: $(wc -c <"$work/www/feeds/bench.atom") bytes, gzip $(wc -c <"$work/www/feeds/bench.atom.gz") bytes; wrk -t$threads -c$conns -d$duration on $(nproc) CPUs"
-printf '%-10s %14s %14s %8s\n' case feedmill nginx ratio
+echo "50-entry Atom output: $(wc -c <"$work/www/feeds/bench.atom") bytes, gzip $(wc -c <"$work/www/feeds/bench.atom.gz") bytes; wrk -t$threads -c$conns -d$duration on $(nproc) CPUs, $rounds rounds"
+# Each round measures both servers back to back, in alternating order, so
+# that a change of load on the machine hits both alike; each ratio is the
+# median of the rounds'. req/s depends on the CPU share the machine leaves
+# the servers; CPU time per request much less, so on a busy machine the
+# cpu ratio (nginx's CPU per request / feedmill's) is the steadier measure
+# of the same thing.
+printf '%-9s %10s %10s %6s %10s %10s %6s   %s\n' case feedmill nginx ratio "fm us/req" "ng us/req" cpu "ratio per round (req/s, cpu)"
 for c in identity gzip 304; do
 	case $c in
 	identity) fh=""; nh="" ;;
 	gzip) fh="Accept-Encoding: gzip"; nh="$fh" ;;
 	304) fh="If-None-Match: $ftag"; nh="If-None-Match: $ntag" ;;
 	esac
-	f=$(rate "$furl" "$fh")
-	n=$(rate "$nurl" "$nh")
-	printf '%-10s %14s %14s %8s\n' "$c" "$f" "$n" "$(awk -v f="$f" -v n="$n" 'BEGIN{printf "%.2f", f/n}')"
+	fs=() ns=() rs=() fc=() nc=() cs=() rounds_out=()
+	for i in $(seq 1 "$rounds"); do
+		if [ $((i % 2)) -eq 1 ]; then
+			read -r f fu < <(measure "$fpid" "$furl" "$fh"); read -r n nu < <(measure "$npid" "$nurl" "$nh")
+		else
+			read -r n nu < <(measure "$npid" "$nurl" "$nh"); read -r f fu < <(measure "$fpid" "$furl" "$fh")
+		fi
+		r=$(awk -v f="$f" -v n="$n" 'BEGIN{printf "%.2f", f/n}')
+		cr=$(awk -v f="$fu" -v n="$nu" 'BEGIN{printf "%.2f", (f > 0 ? n/f : 0)}')
+		fs+=("$f") ns+=("$n") rs+=("$r") fc+=("$fu") nc+=("$nu") cs+=("$cr") rounds_out+=("$r,$cr")
+	done
+	printf '%-9s %10s %10s %6s %10s %10s %6s   %s\n' "$c" "$(median "${fs[@]}")" "$(median "${ns[@]}")" "$(median "${rs[@]}")" \
+		"$(median "${fc[@]}")" "$(median "${nc[@]}")" "$(median "${cs[@]}")" "${rounds_out[*]}"
 done

@@ -162,11 +162,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 // build selects the items of one page of o and renders them.
 func (s *Server) build(ctx context.Context, o *Output, f feedgen.Format, before feedmill.Cursor, version int64) (*rendered, error) {
 	now := s.now()
-	q := o.Select
-	q.Before = before
-	if o.MaxAge > 0 {
-		q.Since = now.Add(-o.MaxAge)
-	}
+	q := o.page(now, before)
 	limit := q.Limit
 	q.Limit = limit + 1 // one more tells whether an older page exists
 	items, err := s.store.Items(ctx, q)

@@ -1,6 +1,7 @@
 // Package server is feedmill's HTTP face: the output feeds readers
-// subscribe to, an OPML list of them, a health check, and a status page.
-// Every route is read-only.
+// subscribe to, an OPML list of them, a health check, metrics, a status
+// page, and one authenticated action (POST /api/fetch). Every other route
+// is read-only.
 //
 // Outputs are served like static files: each document is rendered and
 // gzipped once per change of the stored items, and a request costs a check
@@ -72,6 +73,9 @@ type Config struct {
 	// services announce them, and whether that is known; the status page
 	// shows it beside the output.
 	Readers func(output string) (readers int, known bool)
+	// Ops are the hooks of the operations endpoints (/healthz, /metrics,
+	// /api/fetch) and of request counting.
+	Ops Ops
 }
 
 // Server serves outputs from a Store. It is an http.Handler.
@@ -120,7 +124,16 @@ func New(store Store, cfg Config) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes a GET or HEAD of an output, what readers poll all day,
+// without the mux's pattern matching (see outputFile); everything else goes
+// through the mux, which routes outputs the same way.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if file, ok := outputFile(r); ok {
+		s.serveOutput(w, r, file)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // routes lists every endpoint. GET patterns answer HEAD too.
 func (s *Server) routes() {
@@ -128,6 +141,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /feeds/{file}", s.handleOutput)
 	s.mux.HandleFunc("GET /opml", s.handleOPML)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mux.HandleFunc("/api/fetch", s.handleAPIFetch)
 	s.mux.HandleFunc("GET /{$}", s.handleStatus)
 }
 
@@ -137,7 +152,11 @@ var (
 )
 
 func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
+	s.serveOutput(w, r, r.PathValue("file"))
+}
+
+// serveOutput answers a request for file ("NAME.atom") under /feeds/.
+func (s *Server) serveOutput(w http.ResponseWriter, r *http.Request, file string) {
 	dot := strings.LastIndexByte(file, '.')
 	ok := dot > 0
 	name, ext := file, ""
@@ -150,6 +169,12 @@ func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	status := http.StatusNotFound
+	if obs := s.cfg.Ops.Observe; obs != nil {
+		defer func() {
+			obs(Request{Output: name, Format: ext, Status: status, UserAgent: r.UserAgent(), RemoteAddr: r.RemoteAddr})
+		}()
+	}
 	var before feedmill.Cursor
 	if r.URL.RawQuery != "" {
 		q := r.URL.Query()
@@ -161,7 +186,8 @@ func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
 		if b := q.Get("before"); b != "" {
 			c, err := feedmill.ParseCursor(b)
 			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
+				status = http.StatusBadRequest
+				http.Error(w, err.Error(), status)
 				return
 			}
 			before = c
@@ -180,14 +206,16 @@ func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Error("render output", "output", name, "format", format, "err", err)
-		http.Error(w, "output unavailable, see the server log", http.StatusServiceUnavailable)
+		status = http.StatusServiceUnavailable
+		http.Error(w, "output unavailable, see the server log", status)
 		return
 	}
-	s.serve(w, r, o, doc)
+	status = s.serve(w, r, o, doc)
 }
 
-// serve answers with doc, or 304/412 when the request's validators say so.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *rendered) {
+// serve answers with doc, or 304/412 when the request's validators say so,
+// and returns the status it answered.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *rendered) int {
 	h := w.Header()
 	gz := acceptsGzip(r.Header["Accept-Encoding"])
 	etag, alt, tagHeader := doc.etag, doc.etagGz, doc.hETag
@@ -209,7 +237,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *r
 	}
 	if status := precondition(r, etag, alt, doc.modTime); status != 0 {
 		w.WriteHeader(status)
-		return
+		return status
 	}
 	h["Content-Type"] = doc.hType
 	body := doc.body
@@ -224,15 +252,5 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, o *Output, doc *r
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
+	return http.StatusOK
 }

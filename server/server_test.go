@@ -140,7 +140,7 @@ func TestConditionalAndInvalidation(t *testing.T) {
 
 func TestHealthAndIndex(t *testing.T) {
 	db, srv := setup(t)
-	if resp, body := get(t, srv.URL+"/healthz"); resp.StatusCode != 200 || body != "ok\n" {
+	if resp, body := get(t, srv.URL+"/healthz"); resp.StatusCode != 200 || !strings.Contains(body, `"database":"ok"`) {
 		t.Errorf("healthz: %d %q", resp.StatusCode, body)
 	}
 	resp, body := get(t, srv.URL+"/")
@@ -148,7 +148,7 @@ func TestHealthAndIndex(t *testing.T) {
 		t.Errorf("index: %d\n%s", resp.StatusCode, body)
 	}
 	db.Close()
-	if resp, _ := get(t, srv.URL+"/healthz"); resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("healthz with the database closed: %d, want 503", resp.StatusCode)
+	if resp, body := get(t, srv.URL+"/healthz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"status":"unhealthy"`) {
+		t.Errorf("healthz with the database closed: %d %s, want 503", resp.StatusCode, body)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	_ "embed"
 	"html/template"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +52,7 @@ type statusRendered struct {
 	version int64
 	at      time.Time
 	body    []byte
+	gz      []byte
 }
 
 // handleStatus serves the status page, rendered at most once per change of
@@ -69,9 +72,17 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	// browser refuses any that an injection would smuggle in.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(page.body)))
+	h["Vary"] = varyAE
+	body := page.body
+	// The charts repeat the same markup a thousand times: gzip makes the
+	// page several times smaller.
+	if acceptsGzip(r.Header["Accept-Encoding"]) {
+		h["Content-Encoding"] = encodingGz
+		body = page.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method != http.MethodHead {
-		w.Write(page.body)
+		w.Write(body)
 	}
 }
 
@@ -108,7 +119,13 @@ func (s *Server) statusPage(ctx context.Context) (*statusRendered, error) {
 	if err := statusTmpl.Execute(&buf, data); err != nil {
 		return nil, err
 	}
-	p := &statusRendered{version: v, at: s.now(), body: buf.Bytes()}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
+	zw.Write(buf.Bytes())
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	p := &statusRendered{version: v, at: s.now(), body: buf.Bytes(), gz: gz.Bytes()}
 	c.page.Store(p)
 	return p, nil
 }
@@ -143,6 +160,8 @@ type topicView struct {
 type itemView struct {
 	Title, Link string
 	Published   timeView
+	// Related counts the other items of its story.
+	Related int
 }
 
 type outputView struct {
@@ -220,15 +239,7 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 				LastFetch: timeView{Text: "never"}, Chart: newChart(make([]int, StatusDays), start)})
 		}
 	}
-	slices.SortStableFunc(v.Feeds, func(a, b feedView) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v.Feeds, func(a, b feedView) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range v.Feeds {
 		v.Summary[f.Status]++
 	}
@@ -238,12 +249,14 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 		if tv.Title == "" {
 			tv.Title = t.Name
 		}
-		items, err := s.store.Items(ctx, feedmill.ItemQuery{Topics: []string{t.Name}, Limit: topicNewest})
+		// A story told by several feeds is listed once.
+		items, err := s.store.Items(ctx, feedmill.ItemQuery{Topics: []string{t.Name}, Limit: topicNewest, OnePerStory: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, it := range items {
-			tv.Newest = append(tv.Newest, itemView{Title: it.Title, Link: webLink(it.Link), Published: at(it.Published, now)})
+			tv.Newest = append(tv.Newest, itemView{Title: it.Title, Link: webLink(it.Link), Published: at(it.Published, now),
+				Related: len(it.Related)})
 		}
 		v.Topics = append(v.Topics, tv)
 	}

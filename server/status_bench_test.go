@@ -65,20 +65,31 @@ func BenchmarkStatusPage(b *testing.B) {
 	}
 	s := New(db, Config{Topics: topicList, MaxAge: 15 * time.Minute, Outputs: []Output{
 		{Output: feedgen.Output{Name: "all", BaseURL: "http://127.0.0.1"}, Select: feedmill.ItemQuery{Limit: 50}}}})
-	get := func(b *testing.B) int {
+	get := func(b *testing.B, header ...string) int {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		req := httptest.NewRequest("GET", "/", nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		s.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			b.Fatalf("GET /: %d", rec.Code)
 		}
 		return rec.Body.Len()
 	}
-	size := get(b)
-	b.Logf("%d items, page %d bytes", n, size)
+	size, gzSize := get(b), get(b, "Accept-Encoding", "gzip")
+	b.Logf("%d items, page %d bytes, %d gzipped", n, size, gzSize)
 	b.Run("cached", func(b *testing.B) {
 		for b.Loop() {
 			get(b)
 		}
+		b.ReportMetric(float64(size), "page-bytes")
+	})
+	b.Run("cached-gzip", func(b *testing.B) {
+		for b.Loop() {
+			get(b, "Accept-Encoding", "gzip")
+		}
+		b.ReportMetric(float64(gzSize), "page-bytes")
 	})
 	b.Run("render", func(b *testing.B) {
 		for b.Loop() {
@@ -96,7 +107,7 @@ func BenchmarkStatusPage(b *testing.B) {
 		{"TopicCounts", func() error { _, err := db.TopicCounts(ctx); return err }},
 		{"Feeds", func() error { _, err := db.Feeds(ctx); return err }},
 		{"Items(topic,5)", func() error {
-			_, err := db.Items(ctx, feedmill.ItemQuery{Topics: []string{topicList[3].Name}, Limit: topicNewest})
+			_, err := db.Items(ctx, feedmill.ItemQuery{Topics: []string{topicList[3].Name}, Limit: topicNewest, OnePerStory: true})
 			return err
 		}},
 	}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
 	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/stories"
 	"golang.org/x/net/html"
 )
 
@@ -133,18 +137,18 @@ func text(n *html.Node) string {
 func barCounts(t *testing.T, svg *html.Node) []int {
 	t.Helper()
 	var counts []int
-	for _, g := range nodes(svg, hasClass("day")) {
+	for i, g := range nodes(svg, hasClass("day")) {
 		n, err := strconv.Atoi(attr(g, "data-count"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		bar := node(g, hasClass("bar"))
 		if (n > 0) != (bar != nil) {
-			t.Errorf("day %s with %d items: bar %v", attr(g, "data-date"), n, bar != nil)
+			t.Errorf("day %d with %d items: bar %v", i, n, bar != nil)
 		}
 		if bar != nil {
 			if h, _ := strconv.ParseFloat(attr(bar, "height"), 64); h <= 0 {
-				t.Errorf("day %s with %d items: bar height %q", attr(g, "data-date"), n, attr(bar, "height"))
+				t.Errorf("day %d with %d items: bar height %q", i, n, attr(bar, "height"))
 			}
 		}
 		counts = append(counts, n)
@@ -157,6 +161,9 @@ func TestStatusPage(t *testing.T) {
 	resp, body := get(t, srv.URL+"/")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy %q: want no script allowed", csp)
 	}
 	if strings.Contains(body, "k3y-0123456789abcdef") {
 		t.Error("the page shows a private output's key")
@@ -351,5 +358,68 @@ func TestStatusPageEscapes(t *testing.T) {
 	war := node(doc, byID("topic-war"))
 	if !strings.Contains(text(war), evil) {
 		t.Errorf("the item's title is not shown as text: %q", text(war))
+	}
+}
+
+// TestStatusStories: a story told by several feeds is listed once among a
+// topic's newest items, with how many more sources told it.
+func TestStatusStories(t *testing.T) {
+	db, _, _ := statusSetup(t)
+	db.SetStories(stories.DefaultConfig())
+	now := time.Now()
+	lead := "<p>Rescuers in the port city searched collapsed buildings through the night after a magnitude 7.1 earthquake struck the coast on Monday, the governor said.</p>"
+	for i, feed := range []string{"wire-a", "wire-b", "wire-c"} {
+		link := "https://" + feed + ".example/quake"
+		if _, err := db.Ingest(t.Context(), feedmill.Batch{Feed: feed, URL: "https://" + feed + ".example/rss", FetchedAt: now,
+			Items: []feedmill.Item{{Key: "guid:quake", Link: link, LinkKey: link, Title: "Magnitude 7.1 earthquake strikes the coast, rescuers search rubble",
+				Content: lead, Hash: feed, Topics: []string{"quake"}, Published: now.Add(time.Duration(i) * time.Minute)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := New(db, Config{Topics: []Topic{{Name: "quake"}}})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	doc, err := html.Parse(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := nodes(node(doc, byID("topic-quake")), func(n *html.Node) bool { return n.Data == "li" })
+	if len(items) != 1 || !strings.Contains(text(items[0]), "+2 more sources") {
+		var texts []string
+		for _, li := range items {
+			texts = append(texts, text(li))
+		}
+		t.Errorf("newest items of the topic: %q, want the story once with +2 more sources", texts)
+	}
+}
+
+// TestStatusGzip: the page is served gzipped to clients that accept it,
+// and the same once unzipped.
+func TestStatusGzip(t *testing.T) {
+	_, s, _ := statusSetup(t)
+	plain := httptest.NewRecorder()
+	s.ServeHTTP(plain, httptest.NewRequest("GET", "/", nil))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	zipped := httptest.NewRecorder()
+	s.ServeHTTP(zipped, req)
+	if zipped.Header().Get("Content-Encoding") != "gzip" || plain.Header().Get("Content-Encoding") != "" ||
+		zipped.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("headers: gzip %v, identity %v", zipped.Header(), plain.Header())
+	}
+	zippedLen := zipped.Body.Len()
+	if got := zipped.Header().Get("Content-Length"); got != strconv.Itoa(zippedLen) {
+		t.Errorf("Content-Length %s for %d bytes", got, zippedLen)
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, plain.Body.Bytes()) || zippedLen*3 > len(body) {
+		t.Errorf("gzip: %d bytes for %d, same content: %v", zippedLen, len(body), bytes.Equal(body, plain.Body.Bytes()))
 	}
 }

@@ -47,6 +47,9 @@ type DB struct {
 	knownStmt *sql.Stmt
 	// stmts are the writer's prepared statements.
 	stmts stmtCache
+	// pruneHook, set by tests, runs inside each prune batch's transaction
+	// ("in batch") and after its commit ("after batch").
+	pruneHook func(stage string)
 	// group assigns new items to stories, once SetStories turned it on.
 	group grouper
 }
@@ -85,8 +88,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(4)
 	db.r.SetMaxIdleConns(4)
-	db.knownStmt, err = db.r.PrepareContext(ctx, `SELECT key, raw_hash FROM sources
-		WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND key IN (SELECT value FROM json_each(?))`)
+	db.knownStmt, err = db.r.PrepareContext(ctx, knownQuery)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("storage: %s: %w", name, err)

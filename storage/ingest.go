@@ -11,8 +11,17 @@ import (
 	"github.com/feedmill/feedmill"
 )
 
+// knownQuery is KnownHashes' statement: the stored keys with their raw
+// hash, and the keys of deleted items (tombstones), both by primary key.
+const knownQuery = `WITH f AS (SELECT id FROM feeds WHERE name = ?), k AS (SELECT value FROM json_each(?))
+	SELECT key, raw_hash, 0 FROM sources WHERE feed_id = (SELECT id FROM f) AND key IN k
+	UNION ALL
+	SELECT key, '', 1 FROM tombstones WHERE feed_id = (SELECT id FROM f) AND key IN k`
+
 // KnownHashes returns, for those of keys that feed has already stored, the
 // raw hash stored with them. A caller skips items whose hash is unchanged.
+// The key of an item that retention deleted, while its tombstone lasts,
+// has feedmill.DeletedHash, so that the item is not stored again.
 func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
 	known := make(map[string]string, len(keys))
 	if len(keys) == 0 {
@@ -31,8 +40,15 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 	defer rows.Close()
 	for rows.Next() {
 		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
+		var deleted bool
+		if err := rows.Scan(&k, &h, &deleted); err != nil {
 			return nil, err
+		}
+		if deleted {
+			if _, stored := known[k]; stored {
+				continue // stored again after all: the stored item wins
+			}
+			h = feedmill.DeletedHash
 		}
 		known[k] = h
 	}
@@ -43,7 +59,7 @@ func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[
 // inserted, items carried by another feed gain a source, changed items are
 // updated in place, and the feed's state is marked successful.
 func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResult, error) {
-	res := feedmill.IngestResult{Seen: b.Seen}
+	res := feedmill.IngestResult{Seen: b.Seen, Dedup: b.SeenDedup}
 	err := db.write(ctx, func(tx *wtx) (err error) {
 		g, err := db.group.begin(ctx, tx)
 		if err != nil {
@@ -68,6 +84,9 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 		if b.Replay {
 			return nil // a replay is no poll
 		}
+		if err := touchTombstones(ctx, tx, feedID, at, b.Deleted); err != nil {
+			return err
+		}
 		if b.Outcome == "" {
 			b.Outcome = feedmill.OutcomeOK
 		}
@@ -76,6 +95,7 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 	if err != nil {
 		return feedmill.IngestResult{}, fmt.Errorf("storage: ingest %s: %w", b.Feed, err)
 	}
+	res.Dedup.Story = res.Grouped
 	return res, nil
 }
 
@@ -123,13 +143,18 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 	switch {
 	case err == nil && rawHash == it.Hash && !replay:
 		res.Seen++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case err == nil:
 		// Same item, new content: update it in place. If its new link is
 		// already another item's, the two are one article: merge them.
-		if itemID, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+		var merged bool
+		if itemID, merged, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 			return err
+		}
+		if merged {
+			res.Dedup.Link++
 		}
 		// An item without a date of its own keeps the one it was given.
 		// A full text fetched before is kept: pages are fetched for new
@@ -150,13 +175,22 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 			return err
 		}
 		res.Updated++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
 
-	// A key this feed never carried: maybe an article another feed carried.
+	// A key this feed never carried, unless retention deleted its item.
+	if gone, err := keyDeleted(ctx, tx, feedID, it.Key); err != nil || gone {
+		if gone {
+			res.Seen++
+			res.Dedup.AddKey(it.Key)
+		}
+		return err
+	}
+	// Maybe an article another feed carried.
 	if it.LinkKey != "" {
 		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
 		switch {
@@ -165,9 +199,18 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 				return err
 			}
 			res.Merged++
+			res.Dedup.Link++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// Or an article retention deleted, carried by this feed now.
+		if gone, err := linkDeleted(ctx, tx, feedID, it, at); err != nil || gone {
+			if gone {
+				res.Seen++
+				res.Dedup.Link++
+			}
 			return err
 		}
 	}
@@ -177,7 +220,7 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}
-	if _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+	if _, _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
@@ -192,6 +235,7 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		}
 	}
 	res.New++
+	countTopics(res, it)
 	it.ID = itemID
 	return nil
 }
@@ -203,25 +247,25 @@ func insertSource(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item,
 }
 
 // claimLink records that item itemID is known under linkKey. When another
-// item already is, the two are one article and are merged; claimLink
-// returns the id of the item that remains.
-func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (int64, error) {
+// item already is, the two are one article and are merged (merged is true);
+// claimLink returns the id of the item that remains.
+func claimLink(ctx context.Context, tx *wtx, itemID int64, linkKey string) (id int64, merged bool, err error) {
 	if linkKey == "" {
-		return itemID, nil
+		return itemID, false, nil
 	}
 	var owner int64
-	err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, linkKey).Scan(&owner)
+	err = tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, linkKey).Scan(&owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err := tx.ExecContext(ctx, `INSERT INTO links (link_key, item_id) VALUES (?, ?)`, linkKey, itemID)
-		return itemID, err
+		return itemID, false, err
 	case err != nil:
-		return 0, err
+		return 0, false, err
 	case owner == itemID:
-		return itemID, nil
+		return itemID, false, nil
 	}
 	keep, drop := min(itemID, owner), max(itemID, owner)
-	return keep, mergeItems(ctx, tx, keep, drop)
+	return keep, true, mergeItems(ctx, tx, keep, drop)
 }
 
 // mergeItems folds item drop into item keep: its sources, links and topics move
@@ -241,6 +285,25 @@ func mergeItems(ctx context.Context, tx *wtx, keep, drop int64) error {
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, drop)
 	return err
+}
+
+// countTopics counts a new item under each topic it matched.
+func countTopics(res *feedmill.IngestResult, it *feedmill.Item) {
+	add := func(topic string) {
+		if res.NewTopics == nil {
+			res.NewTopics = map[string]int{}
+		}
+		res.NewTopics[topic]++
+	}
+	if it.Matches == nil {
+		for _, t := range it.Topics {
+			add(t)
+		}
+		return
+	}
+	for _, m := range it.Matches {
+		add(m.Topic)
+	}
 }
 
 // setTopics replaces the topics of an item with it.Matches, or with

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -43,29 +44,29 @@ func TestIngestDeduplicates(t *testing.T) {
 	}{
 		{"first poll", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"), item("hash:3", "", "three", "t2"),
-		}}, feedmill.IngestResult{New: 3}, 3},
+		}}, feedmill.IngestResult{New: 3, NewTopics: map[string]int{"t1": 1, "t2": 1}}, 3},
 		{"same items again", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"),
-		}}, feedmill.IngestResult{Seen: 2}, 3},
+		}}, feedmill.IngestResult{Seen: 2, Dedup: feedmill.DedupCounts{GUID: 2}}, 3},
 		{"another feed, same link", feedmill.Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
 			item("link:https://x/1", "https://x/1", "one from b", "t1"),
-		}}, feedmill.IngestResult{Merged: 1}, 3},
+		}}, feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1}}, 3},
 		{"changed content", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/2", "two, corrected", "t2"),
-		}}, feedmill.IngestResult{Updated: 1}, 3},
+		}}, feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1}}, 3},
 		{"link moves onto another item's link", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/1", "two is one", "t9"),
-		}}, feedmill.IngestResult{Updated: 1}, 2},
+		}}, feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1, Link: 1}}, 2},
 		{"an item's former link still finds it", feedmill.Batch{Feed: "c", URL: "http://c/", FetchedAt: at, Items: []feedmill.Item{
 			item("link:https://x/2", "https://x/2", "two, syndicated late"),
-		}}, feedmill.IngestResult{Merged: 1}, 2},
+		}}, feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1}}, 2},
 	}
 	for _, s := range steps {
 		got, err := db.Ingest(ctx, s.batch)
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if got != s.want {
+		if !reflect.DeepEqual(got, s.want) {
 			t.Errorf("%s: result %+v, want %+v", s.name, got, s.want)
 		}
 		items, err := db.Items(ctx, feedmill.ItemQuery{})

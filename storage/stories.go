@@ -56,6 +56,14 @@ func (g *grouper) begin(ctx context.Context, tx *wtx) (*grouper, error) {
 	return g, nil
 }
 
+// forget drops the index, rebuilt from the database on next use: items
+// it holds were deleted (retention).
+func (g *grouper) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ix = nil
+}
+
 // end unlocks the grouper after a write; a failed write leaves the index
 // ahead of the database, so it is dropped and rebuilt on next use.
 func (g *grouper) end(err error) {

@@ -108,6 +108,8 @@ type app struct {
 	pipeline *poller.Pipeline
 	archive  *poller.Archiver
 	feeds    []poller.Feed
+	// observer, when set, is told of every poll (the daemon's metrics).
+	observer poller.Observer
 	// tagger and fingerprint are the current topic rules, for retagging.
 	tagger      *poller.Tagger
 	fingerprint string
@@ -164,6 +166,7 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		FullText:   fullTextExtractor(cfg, norm),
 		Owner:      a.owner,
 		Lease:      time.Duration(cfg.Lease),
+		Observer:   a.observer,
 	}
 	var feeds []poller.Feed
 	for _, f := range cfg.Feeds {
@@ -278,21 +281,9 @@ func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 
 // selectFeeds returns the named feeds, or all when names is empty.
 func (a *app) selectFeeds(names []string) ([]poller.Feed, error) {
-	if len(names) == 0 {
-		return a.feeds, nil
-	}
-	var out []poller.Feed
-	for _, n := range names {
-		found := false
-		for _, f := range a.feeds {
-			if f.Name == n {
-				out = append(out, f)
-				found = true
-			}
-		}
-		if !found {
-			return nil, &usageError{fmt.Sprintf("no feed named %q in %s", n, "the configuration")}
-		}
+	out, missing := pickFeeds(a.feeds, names)
+	if missing != "" {
+		return nil, &usageError{fmt.Sprintf("no feed named %q in %s", missing, "the configuration")}
 	}
 	return out, nil
 }

@@ -75,6 +75,7 @@ func commands() []command {
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
 		{"discover", "print the feeds a web page offers", cmdDiscover},
 		{"replay", "re-run the pipeline over kept raw bodies of past fetches", cmdReplay},
+		{"prune", "apply retention now: delete old items, keep their keys", cmdPrune},
 		{"backup", "write a consistent copy of the database, even while serve runs", cmdBackup},
 		{"migrate", "copy a SQLite database into PostgreSQL (--from FILE.db --to postgres://...)", cmdMigrate},
 		{"outputs", "print the subscribe URLs of the outputs", cmdOutputs},

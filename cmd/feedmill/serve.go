@@ -39,11 +39,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o := newOps(ctx, a, log)
+	a.observer, a.pipeline.Observer = o.metrics, o.metrics
 	sc, err := a.serverConfig(log)
 	if err != nil {
 		return err
 	}
 	sc.MaxAge = scheduleInterval(a.cfg.Schedule)
+	o.wire(runCtx, &sc, a)
 	ws := a.startWebSub(log)
 	defer ws.Close()
 	ws.wire(&sc)
@@ -72,8 +77,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	wg.Go(func() { o.saveReaders(runCtx, a, log) })
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)
@@ -87,6 +91,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		schedCtx, stopSched := context.WithCancel(runCtx)
 		done := make(chan struct{})
 		sched := &poller.Scheduler{Pipeline: a.pipeline, Feeds: a.feeds, Concurrency: a.cfg.Concurrency, PollAtStart: pollAtStart}
+		o.sched.Store(sched)
 		go func() {
 			defer close(done)
 			if err := sched.Run(schedCtx); err != nil {
@@ -94,9 +99,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 				cancel()
 			}
 		}()
+		pruned := a.startRetention(schedCtx, log)
 		next := waitForReload(runCtx, hup, e, a, log)
 		stopSched()
 		<-done
+		<-pruned
 		if next == nil {
 			break
 		}
@@ -114,6 +121,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		nsc.MaxAge = scheduleInterval(a.cfg.Schedule)
+		o.wire(runCtx, &nsc, a)
 		ws.wire(&nsc)
 		current.Store(server.New(a.db, nsc))
 		handler.set(current.Load())

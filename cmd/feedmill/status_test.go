@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
@@ -297,6 +298,63 @@ outputs:
 		}
 	})
 
+	// On a phone in dark mode: nothing wider than the screen, the failing
+	// feed's error on screen, light text on a dark background.
+	t.Run("phone, dark", func(t *testing.T) {
+		type layout struct {
+			ScrollWidth int     `json:"scrollWidth"`
+			Width       int     `json:"width"`
+			ErrorRight  float64 `json:"errorRight"`
+			ChartWidth  float64 `json:"chartWidth"`
+			Background  string  `json:"background"`
+			Color       string  `json:"color"`
+		}
+		err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+				return err
+			}),
+			chromedp.Navigate(d.base+"/"),
+			chromedp.WaitVisible(chromedp.CSS("#feeds")),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](`(() => {
+			const body = getComputedStyle(document.body);
+			return {scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth,
+				errorRight: document.querySelector('#feed-failing .error').getBoundingClientRect().right,
+				chartWidth: document.querySelector('#feed-healthy svg').getBoundingClientRect().width,
+				background: body.backgroundColor, color: body.color};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Width > 400 || l.ScrollWidth > l.Width || l.ErrorRight > float64(l.Width) || l.ChartWidth < 100 {
+			t.Errorf("phone layout: %+v: want nothing wider than the %dpx screen and a readable chart", l, l.Width)
+		}
+		if luminance(l.Background) > 0.3 || luminance(l.Color) < 0.6 {
+			t.Errorf("dark mode: background %s, text %s", l.Background, l.Color)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "status-phone-dark.png")
+		if err := os.WriteFile(path, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+		if err := chromedp.Do(ctx, chromedp.ResetViewport(), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	// The detector works: the hostile feed's own HTML, unsanitized, does
 	// run in this browser. Without this, a pass below would prove nothing.
 	renderMu.Lock()
@@ -346,6 +404,15 @@ outputs:
 			checkInert(t, "content of "+path, visit(t, ctx, feeds.URL+"/render/"+name))
 		})
 	}
+}
+
+// luminance returns the lightness (0 to 1) of a CSS "rgb(r, g, b)" color.
+func luminance(rgb string) float64 {
+	var r, g, b float64
+	if _, err := fmt.Sscanf(rgb, "rgb(%g, %g, %g)", &r, &g, &b); err != nil {
+		return -1
+	}
+	return (0.2126*r + 0.7152*g + 0.0722*b) / 255
 }
 
 // checkInert fails the test when anything ran or could run on the page.

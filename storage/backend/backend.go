@@ -49,6 +49,16 @@ type Store interface {
 	TopicETags(ctx context.Context) (map[string]string, error)
 	SetTopicETag(ctx context.Context, topic, etag string) error
 
+	// Retention.
+	Prune(ctx context.Context, r storage.Retention) (storage.PruneResult, error)
+	PruneStats(ctx context.Context) (storage.PruneStats, error)
+
+	// Operations: reader counts (readers.Store) and gauges (metrics.Store).
+	SaveReaders(ctx context.Context, counts []feedmill.ReaderCount) error
+	LoadReaders(ctx context.Context, since time.Time) ([]feedmill.ReaderCount, error)
+	LastSuccesses(ctx context.Context) (map[string]time.Time, error)
+	Size(ctx context.Context) (int64, error)
+
 	// Raw bodies for replay (poller.RawStore).
 	SaveRaw(ctx context.Context, r feedmill.RawBody) error
 	PruneRaw(ctx context.Context, before time.Time) (int64, error)

@@ -38,6 +38,9 @@ var importTables = []importTable{
 	{"stories", []string{"id"}, false},
 	{"websub_subscriptions", []string{"topic", "callback"}, false},
 	{"websub_topics", []string{"topic"}, false},
+	{"tombstones", []string{"feed_id", "key"}, false},
+	{"link_tombstones", []string{"link_key"}, false},
+	{"readers", []string{"output", "service", "feed_id"}, false},
 }
 
 // TableCount is one table's rows in the source and in the database after

@@ -12,21 +12,32 @@ import (
 
 // KnownHashes returns, for those of keys that feed has already stored, the
 // raw hash stored with them. A caller skips items whose hash is unchanged.
+// The key of an item that retention deleted, while its tombstone lasts,
+// has feedmill.DeletedHash.
 func (db *DB) KnownHashes(ctx context.Context, feed string, keys []string) (map[string]string, error) {
 	known := make(map[string]string, len(keys))
 	if len(keys) == 0 {
 		return known, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT key, raw_hash FROM sources
-		WHERE feed_id = (SELECT id FROM feeds WHERE name = $1) AND key = ANY($2)`, feed, keys)
+	rows, err := db.pool.Query(ctx, `WITH f AS (SELECT id FROM feeds WHERE name = $1)
+		SELECT key, raw_hash, false FROM sources WHERE feed_id = (SELECT id FROM f) AND key = ANY($2)
+		UNION ALL
+		SELECT key, '', true FROM tombstones WHERE feed_id = (SELECT id FROM f) AND key = ANY($2)`, feed, keys)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: known items of %s: %w", feed, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
+		var deleted bool
+		if err := rows.Scan(&k, &h, &deleted); err != nil {
 			return nil, err
+		}
+		if deleted {
+			if _, stored := known[k]; stored {
+				continue // stored again after all: the stored item wins
+			}
+			h = feedmill.DeletedHash
 		}
 		known[k] = h
 	}
@@ -42,7 +53,7 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 	// A retried transaction starts again from the batch as given.
 	items := make([]feedmill.Item, len(b.Items))
 	err := db.write(ctx, func(tx pgx.Tx) (err error) {
-		res = feedmill.IngestResult{Seen: b.Seen}
+		res = feedmill.IngestResult{Seen: b.Seen, Dedup: b.SeenDedup}
 		copy(items, b.Items)
 		g, err := db.group.begin(ctx, tx)
 		if err != nil {
@@ -60,6 +71,9 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 			}
 		}
 		if !b.Replay {
+			if err := touchTombstones(ctx, tx, feedID, at, b.Deleted); err != nil {
+				return err
+			}
 			if b.Outcome == "" {
 				b.Outcome = feedmill.OutcomeOK
 			}
@@ -78,6 +92,7 @@ func (db *DB) Ingest(ctx context.Context, b feedmill.Batch) (feedmill.IngestResu
 	for i := range items {
 		b.Items[i].ID = items[i].ID // as the SQLite backend does
 	}
+	res.Dedup.Story = res.Grouped
 	return res, nil
 }
 
@@ -116,13 +131,18 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 	switch {
 	case err == nil && rawHash == it.Hash && !replay:
 		res.Seen++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case err == nil:
 		// Same item, new content: update it in place, merging it with the
 		// item that already has its new link, if any.
-		if itemID, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+		var merged bool
+		if itemID, merged, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 			return err
+		}
+		if merged {
+			res.Dedup.Link++
 		}
 		if _, err := tx.Exec(ctx, `UPDATE items SET link = $1, title = $2, content = $3,
 			text = CASE WHEN $4 = '' AND full_content <> '' THEN text ELSE $5 END, lang = $6, author = $7,
@@ -140,9 +160,18 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 			return err
 		}
 		res.Updated++
+		res.Dedup.AddKey(it.Key)
 		it.ID = itemID
 		return nil
 	case !errors.Is(err, pgx.ErrNoRows):
+		return err
+	}
+	// A key this feed never carried, unless retention deleted its item.
+	if gone, err := keyDeleted(ctx, tx, feedID, it.Key); err != nil || gone {
+		if gone {
+			res.Seen++
+			res.Dedup.AddKey(it.Key)
+		}
 		return err
 	}
 	if it.LinkKey != "" {
@@ -153,9 +182,18 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 				return err
 			}
 			res.Merged++
+			res.Dedup.Link++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		// Or an article retention deleted, carried by this feed now.
+		if gone, err := linkDeleted(ctx, tx, feedID, it, at); err != nil || gone {
+			if gone {
+				res.Seen++
+				res.Dedup.Link++
+			}
 			return err
 		}
 	}
@@ -167,7 +205,7 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 	}
 	// Another daemon may have stored the same article since the lookup
 	// above: claimLink then merges the two.
-	if itemID, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+	if itemID, _, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
 		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
@@ -182,6 +220,7 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 		}
 	}
 	res.New++
+	countTopics(res, it)
 	it.ID = itemID
 	return nil
 }
@@ -193,30 +232,30 @@ func insertSource(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Ite
 }
 
 // claimLink records that item itemID is known under linkKey. When another
-// item already is, the two are one article and are merged; claimLink
-// returns the id of the item that remains.
-func claimLink(ctx context.Context, tx pgx.Tx, itemID int64, linkKey string) (int64, error) {
+// item already is, the two are one article and are merged (merged is
+// true); claimLink returns the id of the item that remains.
+func claimLink(ctx context.Context, tx pgx.Tx, itemID int64, linkKey string) (id int64, merged bool, err error) {
 	if linkKey == "" {
-		return itemID, nil
+		return itemID, false, nil
 	}
 	// ON CONFLICT waits for a concurrent insert of the key to commit.
 	tag, err := tx.Exec(ctx, `INSERT INTO links (link_key, item_id) VALUES ($1, $2) ON CONFLICT (link_key) DO NOTHING`,
 		linkKey, itemID)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if tag.RowsAffected() == 1 {
-		return itemID, nil
+		return itemID, false, nil
 	}
 	var owner int64
 	if err := tx.QueryRow(ctx, `SELECT item_id FROM links WHERE link_key = $1`, linkKey).Scan(&owner); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if owner == itemID {
-		return itemID, nil
+		return itemID, false, nil
 	}
 	keep, drop := min(itemID, owner), max(itemID, owner)
-	return keep, mergeItems(ctx, tx, keep, drop)
+	return keep, true, mergeItems(ctx, tx, keep, drop)
 }
 
 // mergeItems folds item drop into item keep: its sources, links and topics
@@ -245,6 +284,25 @@ func mergeItems(ctx context.Context, tx pgx.Tx, keep, drop int64) error {
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM items WHERE id = $1`, drop)
 	return err
+}
+
+// countTopics counts a new item under each topic it matched.
+func countTopics(res *feedmill.IngestResult, it *feedmill.Item) {
+	add := func(topic string) {
+		if res.NewTopics == nil {
+			res.NewTopics = map[string]int{}
+		}
+		res.NewTopics[topic]++
+	}
+	if it.Matches == nil {
+		for _, t := range it.Topics {
+			add(t)
+		}
+		return
+	}
+	for _, m := range it.Matches {
+		add(m.Topic)
+	}
 }
 
 // setTopics replaces the topics of an item with it.Matches, or with

@@ -50,6 +50,14 @@ func (g *grouper) begin(ctx context.Context, tx pgx.Tx) (*grouper, error) {
 	return g, nil
 }
 
+// forget drops the index, rebuilt from the database on next use: items
+// it holds were deleted (retention).
+func (g *grouper) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ix = nil
+}
+
 func (g *grouper) end(err error) {
 	if g == nil {
 		return

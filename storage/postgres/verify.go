@@ -15,6 +15,7 @@ func (db *DB) Verify(ctx context.Context) error {
 		{"sources of missing items", `SELECT count(*) FROM sources s WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = s.item_id)`},
 		{"topics of missing items", `SELECT count(*) FROM item_topics t WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id)`},
 		{"links of missing items", `SELECT count(*) FROM links l WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = l.item_id)`},
+		{"keys both stored and deleted", `SELECT count(*) FROM tombstones t JOIN sources s USING (feed_id, key)`},
 	}
 	var problems []string
 	for _, c := range checks {
