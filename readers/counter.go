@@ -76,7 +76,18 @@ type Counter struct {
 	mu       sync.Mutex
 	services map[serviceKey]*serviceEntry
 	clients  map[clientKey]time.Time
+	// parsed caches Parse by User-Agent: readers send the same one again
+	// and again, and a parse costs tens of microseconds.
+	parsed map[string]parsedAgent
 }
+
+type parsedAgent struct {
+	a  Announcement
+	ok bool
+}
+
+// maxParsed bounds the parse cache; when full it starts again empty.
+const maxParsed = 1024
 
 // NewCounter returns an empty Counter.
 func NewCounter(opt Options) *Counter {
@@ -89,20 +100,30 @@ func NewCounter(opt Options) *Counter {
 	if opt.MaxClients <= 0 {
 		opt.MaxClients = DefaultMaxClients
 	}
-	return &Counter{opt: opt, services: map[serviceKey]*serviceEntry{}, clients: map[clientKey]time.Time{}}
+	return &Counter{opt: opt, services: map[serviceKey]*serviceEntry{}, clients: map[clientKey]time.Time{},
+		parsed: map[string]parsedAgent{}}
 }
 
 // Record counts one request of output in format (rss, atom, json) from a
 // client with userAgent at remoteAddr ("ip:port" or "ip").
 func (c *Counter) Record(output, format, userAgent, remoteAddr string, now time.Time) {
-	if a, ok := Parse(userAgent); ok {
+	userAgent = clip(userAgent)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, hit := c.parsed[userAgent]
+	if !hit {
+		p.a, p.ok = Parse(userAgent)
+		if len(c.parsed) >= maxParsed {
+			clear(c.parsed)
+		}
+		c.parsed[userAgent] = p
+	}
+	if a := p.a; p.ok {
 		id := a.FeedID
 		if id == "" {
 			id = "fmt:" + format
 		}
 		k := serviceKey{output, a.Service, id}
-		c.mu.Lock()
-		defer c.mu.Unlock()
 		e := c.services[k]
 		if e == nil {
 			if len(c.services) >= c.opt.MaxClients {
@@ -124,10 +145,8 @@ func (c *Counter) Record(output, format, userAgent, remoteAddr string, now time.
 	h := fnv.New64a()
 	h.Write([]byte(ip))
 	h.Write([]byte{0})
-	h.Write([]byte(clip(userAgent)))
+	h.Write([]byte(userAgent))
 	k := clientKey{output, h.Sum64()}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if _, ok := c.clients[k]; !ok && len(c.clients) >= c.opt.MaxClients {
 		c.expire(now)
 		if len(c.clients) >= c.opt.MaxClients {

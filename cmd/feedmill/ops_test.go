@@ -249,6 +249,12 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("feedmill_database_bytes = %v", got)
 	}
 
+	// The status page shows the output's readers: Feedly's 42 and this
+	// test's client.
+	if code, page := body(t, "GET", d.base+"/"); code != 200 || !strings.Contains(page, `data-label="Readers" class="num">43<`) {
+		t.Errorf("status page: %d, readers of all not shown as 43:\n%s", code, page)
+	}
+
 	// A new token in the file, SIGHUP: the new one works, the old one no more.
 	opsConfig(t, cfg, listen, wire.URL, 1, "api_token: "+newToken+"\n")
 	d.cmd.Process.Signal(syscall.SIGHUP)
