@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/stories"
 	"github.com/feedmill/feedmill/topics"
 	"github.com/robfig/cron/v3"
 )
@@ -97,6 +98,24 @@ func (v *validator) validate(c *Config) {
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, c, defined)
 	v.webSub(c.WebSub)
+	v.stories(c.Stories)
+}
+
+func (v *validator) stories(s Stories) {
+	if s.Window < Duration(time.Minute) {
+		v.errorf("stories.window", "must be at least 1m, got %s", s.Window)
+	}
+	for _, f := range []struct {
+		key string
+		val float64
+	}{{"same_text", s.SameText}, {"min_text", s.MinText}, {"title_overlap", s.TitleOverlap}, {"min_centre", s.MinCentre}} {
+		if f.val < 0 || f.val > 1 {
+			v.errorf("stories."+f.key, "must be between 0 and 1, got %g", f.val)
+		}
+	}
+	if s.TitleShared < 1 || s.TitleShared > stories.MaxTitleShared {
+		v.errorf("stories.title_shared", "must be between 1 and %d, got %d", stories.MaxTitleShared, s.TitleShared)
+	}
 }
 
 func (v *validator) webSub(w WebSub) {

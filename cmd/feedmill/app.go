@@ -182,6 +182,7 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		feeds = append(feeds, pf)
 	}
 	a.cfg, a.tagger, a.fingerprint, a.pipeline, a.feeds = cfg, tagger, fingerprint, pipeline, feeds
+	a.db.SetStories(cfg.StoriesConfig())
 	return nil
 }
 
@@ -264,7 +265,7 @@ func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description,
 				Language: o.Language, BaseURL: a.cfg.BaseURL, Key: o.Token, Hub: outputHub(a.cfg, o)},
 			Select: feedmill.ItemQuery{Topics: o.Topics, AllTopics: o.AllTopics, ExcludeTopics: o.ExcludeTopics,
-				Feeds: o.Feeds, Limit: o.Limit},
+				Feeds: o.Feeds, Limit: o.Limit, OnePerStory: o.OnePerStory},
 			MaxAge: time.Duration(o.MaxAge),
 		}
 		if o.Query != "" {

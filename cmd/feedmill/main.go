@@ -71,6 +71,8 @@ func commands() []command {
 		{"items", "list stored items, newest first", cmdItems},
 		{"explain", "show an item's topics and the terms that matched", cmdExplain},
 		{"retag", "apply the current topic rules to every stored item", cmdRetag},
+		{"stories", "list stories: items of several sources about one event", cmdStories},
+		{"restory", "group every stored item into stories again with the current thresholds", cmdRestory},
 		{"topics", "preview a query (topics test) or a rule change (topics diff)", cmdTopics},
 		{"feeds", "list feeds with their last fetch, status and item count", cmdFeeds},
 		{"discover", "print the feeds a web page offers", cmdDiscover},

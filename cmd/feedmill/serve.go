@@ -38,6 +38,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := a.retagIfRulesChanged(ctx, log); err != nil {
 		return err
 	}
+	if err := a.restoryIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -114,6 +117,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 		if err := a.retagIfRulesChanged(runCtx, log); err != nil {
 			log.Error("reload: retag", "err", err)
+		}
+		if err := a.restoryIfRulesChanged(runCtx, log); err != nil {
+			log.Error("reload: restory", "err", err)
 		}
 		nsc, err := a.serverConfig(log)
 		if err != nil {
