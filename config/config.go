@@ -75,6 +75,10 @@ type Config struct {
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
+	// Lease is how long a daemon holds a feed it claimed for a poll when
+	// several share a database: a daemon killed mid-poll loses its feeds
+	// to the others when their leases expire. At least Timeout.
+	Lease Duration `yaml:"lease"`
 	// APIToken is the bearer token that POST /api/fetch requires; without
 	// one the API is off. FEEDMILL_API_TOKEN overrides it (ApplyEnv).
 	APIToken string `yaml:"api_token,omitempty"`
@@ -270,6 +274,7 @@ func Default() *Config {
 		PerHost:     2,
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
+		Lease:       Duration(5 * time.Minute),
 		Retention: Retention{
 			Interval:        Duration(time.Hour),
 			KeepDeletedKeys: Duration(30 * 24 * time.Hour),

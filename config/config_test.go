@@ -241,6 +241,12 @@ func TestParseBad(t *testing.T) {
 			},
 		},
 		{
+			file: "lease.bad.yaml",
+			want: []string{
+				`2:8: lease: must be at least timeout (1m0s), got 30s: a poll outliving its lease may be taken over by another daemon`,
+			},
+		},
+		{
 			file: "syntax.bad.yaml",
 			want: []string{
 				`4: invalid YAML: did not find expected '-' indicator (check the indentation)`,

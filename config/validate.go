@@ -81,6 +81,9 @@ func (v *validator) validate(c *Config) {
 		v.errorf("per_host", "must be at least 1, got %d", c.PerHost)
 	}
 	v.intervals("", c.MinInterval, c.MaxInterval)
+	if c.Lease < c.Timeout || c.Lease <= 0 {
+		v.errorf("lease", "must be at least timeout (%s), got %s: a poll outliving its lease may be taken over by another daemon", c.Timeout, c.Lease)
+	}
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}

@@ -79,6 +79,7 @@ func commands() []command {
 		{"replay", "re-run the pipeline over kept raw bodies of past fetches", cmdReplay},
 		{"prune", "apply retention now: delete old items, keep their keys", cmdPrune},
 		{"backup", "write a consistent copy of the database, even while serve runs", cmdBackup},
+		{"migrate", "copy a SQLite database into PostgreSQL (--from FILE.db --to postgres://...)", cmdMigrate},
 		{"outputs", "print the subscribe URLs of the outputs", cmdOutputs},
 		{"opml", "export the feeds as OPML, or import an OPML file's feeds", cmdOPML},
 		{"check", "validate the configuration", cmdCheck},

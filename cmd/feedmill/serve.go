@@ -173,7 +173,7 @@ func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, lo
 			continue
 		}
 		if next.Database != a.cfg.Database {
-			log.Warn("reload: database changes need a restart; keeping " + a.cfg.Database)
+			log.Warn("reload: database changes need a restart; keeping " + a.db.Path())
 			next.Database = a.cfg.Database
 		}
 		if next.Listen != a.cfg.Listen {
