@@ -409,3 +409,19 @@ func (e *RateLimitedError) Error() string {
 	}
 	return fmt.Sprintf("HTTP %d", e.Status)
 }
+
+// Claim asks for one feed's next poll on behalf of one process, when
+// several share the database: the feed is claimed only when it is due
+// (not disabled and past its next check, or its configured URL changed),
+// when no other process holds an unexpired lease on it, and when it was
+// not claimed within Gap (so processes whose schedules tick a moment apart
+// do not poll it twice in one round). A claim is released when the poll is
+// recorded, or expires after Lease when its process died.
+type Claim struct {
+	Feed, URL string
+	// Owner names the claiming process.
+	Owner string
+	Now   time.Time
+	Lease time.Duration
+	Gap   time.Duration
+}

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedmill/feedmill/stories"
 )
 
 // DefaultOutputLimit is the number of items an output holds when its limit
@@ -73,6 +75,10 @@ type Config struct {
 	// KeepRaw is how long the raw body of every fetch that stored something
 	// is kept for `feedmill replay`; zero keeps none.
 	KeepRaw Duration `yaml:"keep_raw"`
+	// Lease is how long a daemon holds a feed it claimed for a poll when
+	// several share a database: a daemon killed mid-poll loses its feeds
+	// to the others when their leases expire. At least Timeout.
+	Lease Duration `yaml:"lease"`
 	// APIToken is the bearer token that POST /api/fetch requires; without
 	// one the API is off. FEEDMILL_API_TOKEN overrides it (ApplyEnv).
 	APIToken string `yaml:"api_token,omitempty"`
@@ -92,6 +98,36 @@ type Config struct {
 	Retention Retention `yaml:"retention"`
 	// WebSub announces changes of the outputs to WebSub subscribers.
 	WebSub WebSub `yaml:"websub"`
+	// Stories sets how items of different sources about one event are
+	// grouped into stories.
+	Stories Stories `yaml:"stories"`
+}
+
+// Stories holds the thresholds of story grouping; see stories.Config for
+// what each one means. Changing them regroups the stored items (restory).
+type Stories struct {
+	// Window bounds a story in time, from its first item.
+	Window Duration `yaml:"window"`
+	// SameText is the text similarity at which two items are one story
+	// whatever their titles.
+	SameText float64 `yaml:"same_text"`
+	// MinText is the least rarity-weighted overlap of title and lead words.
+	MinText float64 `yaml:"min_text"`
+	// TitleShared is the least number of title words two items share.
+	TitleShared int `yaml:"title_shared"`
+	// TitleOverlap is the least weighted share of the lighter title found
+	// in the other.
+	TitleOverlap float64 `yaml:"title_overlap"`
+	// MinCentre is the least overlap with a story's first item for an item
+	// that matches another of its members.
+	MinCentre float64 `yaml:"min_centre"`
+}
+
+// StoriesConfig returns the grouping thresholds of c.
+func (c *Config) StoriesConfig() stories.Config {
+	s := c.Stories
+	return stories.Config{Window: time.Duration(s.Window), SameText: s.SameText, MinText: s.MinText,
+		MinTitleShared: s.TitleShared, MinTitleOverlap: s.TitleOverlap, MinCentre: s.MinCentre}
 }
 
 // HubBuiltin is the value of websub.hub that makes feedmill its own hub.
@@ -218,6 +254,9 @@ type Output struct {
 	// instead, so the token need not be in the file; ApplyEnv reads it.
 	Token    string `yaml:"token,omitempty"`
 	TokenEnv string `yaml:"token_env,omitempty"`
+	// OnePerStory shows each story once, as its earliest item in the
+	// output, with links to the other sources that reported it.
+	OnePerStory bool `yaml:"one_per_story,omitempty"`
 }
 
 // MinTokenLength is the shortest token accepted for a private output.
@@ -235,6 +274,7 @@ func Default() *Config {
 		PerHost:     2,
 		MaxInterval: Duration(24 * time.Hour),
 		KeepRaw:     Duration(7 * 24 * time.Hour),
+		Lease:       Duration(5 * time.Minute),
 		Retention: Retention{
 			Interval:        Duration(time.Hour),
 			KeepDeletedKeys: Duration(30 * 24 * time.Hour),
@@ -245,6 +285,9 @@ func Default() *Config {
 			MaxLease: Duration(30 * 24 * time.Hour),
 		},
 	}
+	sc := stories.DefaultConfig()
+	c.Stories = Stories{Window: Duration(sc.Window), SameText: sc.SameText, MinText: sc.MinText,
+		TitleShared: sc.MinTitleShared, TitleOverlap: sc.MinTitleOverlap, MinCentre: sc.MinCentre}
 	c.BaseURL = defaultBaseURL(c.Listen)
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedmill/feedmill/stories"
 	"github.com/feedmill/feedmill/topics"
 	"go.yaml.in/yaml/v3"
 )
@@ -142,6 +143,19 @@ func TestParseBad(t *testing.T) {
 			},
 		},
 		{
+			file: "bad_stories.bad.yaml",
+			want: []string{
+				`2:11: stories.window: must be at least 1m, got 30s`,
+				`3:14: stories.same_text: must be between 0 and 1, got 1.5`,
+				`4:13: stories.min_text: must be between 0 and 1, got -0.1`,
+				`5:17: stories.title_shared: must be between 1 and 24, got 0`,
+				`6:18: stories.title_overlap: must be between 0 and 1, got 2`,
+				`7:15: stories.min_centre: "high" is not a number`,
+				`8:3: stories.min_overlap: unknown key`,
+				`11:20: outputs[0].one_per_story: "maybe" is not true or false`,
+			},
+		},
+		{
 			file: "bad_url.bad.yaml",
 			want: []string{
 				`3:10: feeds[0].url: "htp://x" is not an http(s) URL`,
@@ -224,6 +238,12 @@ func TestParseBad(t *testing.T) {
 				`13:12: feeds[0].tags[0]: must not be empty`,
 				`16:12: outputs[0].limit: must be between 1 and 1000, got 0`,
 				`18:12: outputs[1].limit: must be between 1 and 1000, got 1001`,
+			},
+		},
+		{
+			file: "lease.bad.yaml",
+			want: []string{
+				`2:8: lease: must be at least timeout (1m0s), got 30s: a poll outliving its lease may be taken over by another daemon`,
 			},
 		},
 		{
@@ -732,6 +752,40 @@ func TestApplyEnvToken(t *testing.T) {
 				t.Errorf("Validate after ApplyEnv: %v", err)
 			}
 		}
+	}
+}
+
+func TestParseStories(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       stories.Config
+	}{
+		{"defaults", "", stories.DefaultConfig()},
+		{"some keys", "stories:\n  window: 2d\n  min_text: 0.5\n", func() stories.Config {
+			c := stories.DefaultConfig()
+			c.Window, c.MinText = 48*time.Hour, 0.5
+			return c
+		}()},
+		{"every key", "stories:\n  window: 12h\n  same_text: 0.6\n  min_text: 0.3\n  title_shared: 2\n  title_overlap: 0.25\n  min_centre: 0.2\n",
+			stories.Config{Window: 12 * time.Hour, SameText: 0.6, MinText: 0.3, MinTitleShared: 2, MinTitleOverlap: 0.25, MinCentre: 0.2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(strings.NewReader(tt.yaml), "feedmill.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.StoriesConfig(); got != tt.want {
+				t.Errorf("StoriesConfig() = %+v, want %+v", got, tt.want)
+			}
+			if err := c.StoriesConfig().Validate(); err != nil {
+				t.Errorf("a valid file gives thresholds stories rejects: %v", err)
+			}
+		})
+	}
+	c, err := Parse(strings.NewReader("outputs:\n  - name: all\n    one_per_story: true\n"), "feedmill.yaml")
+	if err != nil || !c.Outputs[0].OnePerStory {
+		t.Errorf("one_per_story: %v, %+v", err, c)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/stories"
 	"github.com/feedmill/feedmill/topics"
 	"github.com/robfig/cron/v3"
 )
@@ -80,6 +81,9 @@ func (v *validator) validate(c *Config) {
 		v.errorf("per_host", "must be at least 1, got %d", c.PerHost)
 	}
 	v.intervals("", c.MinInterval, c.MaxInterval)
+	if c.Lease < c.Timeout || c.Lease <= 0 {
+		v.errorf("lease", "must be at least timeout (%s), got %s: a poll outliving its lease may be taken over by another daemon", c.Timeout, c.Lease)
+	}
 	if c.KeepRaw < 0 {
 		v.errorf("keep_raw", "must not be negative, got %s (0 keeps no raw bodies)", c.KeepRaw)
 	}
@@ -94,6 +98,24 @@ func (v *validator) validate(c *Config) {
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, c, defined)
 	v.webSub(c.WebSub)
+	v.stories(c.Stories)
+}
+
+func (v *validator) stories(s Stories) {
+	if s.Window < Duration(time.Minute) {
+		v.errorf("stories.window", "must be at least 1m, got %s", s.Window)
+	}
+	for _, f := range []struct {
+		key string
+		val float64
+	}{{"same_text", s.SameText}, {"min_text", s.MinText}, {"title_overlap", s.TitleOverlap}, {"min_centre", s.MinCentre}} {
+		if f.val < 0 || f.val > 1 {
+			v.errorf("stories."+f.key, "must be between 0 and 1, got %g", f.val)
+		}
+	}
+	if s.TitleShared < 1 || s.TitleShared > stories.MaxTitleShared {
+		v.errorf("stories.title_shared", "must be between 1 and %d, got %d", stories.MaxTitleShared, s.TitleShared)
+	}
 }
 
 func (v *validator) webSub(w WebSub) {

@@ -64,7 +64,7 @@ func renderAtom(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, erro
 		// text, the textual content the W3C validator asks every entry
 		// for: as its content when it has no link, else as its summary.
 		e.Content, e.Summary = nil, nil
-		switch b := body(it); {
+		switch b := body(o, it); {
 		case b != "":
 			e.Content = &feeds.AtomContent{Type: "html", Content: b}
 		case it.Link == "":

@@ -10,8 +10,10 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill"
@@ -158,7 +160,7 @@ func build(o Output, items []feedmill.Item) *feeds.Feed {
 			Id:      ItemID(it),
 			Created: it.Published,
 			Updated: updated(it),
-			Content: body(it),
+			Content: body(o, it),
 		}
 		if it.Link != "" {
 			fi.Link = &feeds.Link{Href: it.Link}
@@ -231,12 +233,39 @@ func marshalXML(v any) ([]byte, error) {
 }
 
 // body is the entry's content: the article's full text when it was
-// fetched, else the feed's own content or summary.
-func body(it feedmill.Item) string {
+// fetched, else the feed's own content or summary; then, for a story shown
+// once, links to the other sources that reported it.
+func body(o Output, it feedmill.Item) string {
+	b := it.Content
 	if it.FullContent != "" {
-		return it.FullContent
+		b = it.FullContent
 	}
-	return it.Content
+	return b + alsoReported(o, it)
+}
+
+// alsoReported is the paragraph that names the other sources of an item's
+// story (Item.Related), each linked to its own article: "Also reported by:
+// Source A, Source B". Names are escaped and only absolute http(s) links
+// are kept, so the paragraph is as safe as the sanitized content before it.
+func alsoReported(o Output, it feedmill.Item) string {
+	if len(it.Related) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("<p>Also reported by: ")
+	for i, r := range it.Related {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name := html.EscapeString(source(o, feedmill.Item{Feed: r.Feed}).Title)
+		if u, err := url.Parse(r.Link); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			b.WriteString(`<a href="` + html.EscapeString(u.String()) + `">` + name + `</a>`)
+		} else {
+			b.WriteString(name)
+		}
+	}
+	b.WriteString("</p>")
+	return b.String()
 }
 
 // summary is the feed's own summary when the body is the full text, "" when

@@ -104,7 +104,7 @@ func renderRSS(o Output, feed *feeds.Feed, items []feedmill.Item) ([]byte, error
 		// content:encoded carries the article's full text when it was
 		// fetched, else the feed's content again, for readers that prefer
 		// it; description carries the feed's own content.
-		if b := body(it); b != "" {
+		if b := body(o, it); b != "" {
 			item.Content = &cdata{b}
 		}
 		if s := source(o, it); s.URL != "" {

@@ -29,6 +29,13 @@ type Store interface {
 	RecordPoll(ctx context.Context, b feedmill.Batch) error
 }
 
+// Claimer is a Store shared by several processes: a feed due for a poll
+// is claimed first, so that exactly one of them polls it (see
+// feedmill.Claim). The claim is released when the poll is recorded.
+type Claimer interface {
+	Claim(ctx context.Context, c feedmill.Claim) (bool, error)
+}
+
 // FullText fetches an article's page and returns its main content as
 // sanitized HTML.
 type FullText interface {
@@ -74,6 +81,13 @@ type Pipeline struct {
 	FullText FullText
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Owner names this process in the feed leases it takes, and Lease is
+	// how long a lease lasts when its process dies mid-poll. When Lease is
+	// positive and the Store is a Claimer, PollIfDue claims each feed
+	// before polling it, so several processes sharing the database split
+	// the feeds instead of each polling all of them.
+	Owner string
+	Lease time.Duration
 	// Observer, when set, is told of every poll that ran (not of the
 	// feeds skipped as not due), for metrics.
 	Observer Observer
@@ -148,6 +162,21 @@ func (p *Pipeline) PollIfDue(ctx context.Context, f Feed) Report {
 func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	start := p.now()
 	rep := Report{Feed: f.Name}
+	if claimer, ok := p.Store.(Claimer); ok && !force && p.Lease > 0 {
+		// Due or not is decided by the claim, against the state other
+		// processes stored; half the schedule's period apart at least, so
+		// processes ticking a moment apart poll a feed once per round.
+		claimed, err := claimer.Claim(ctx, feedmill.Claim{Feed: f.Name, URL: f.URL, Owner: p.Owner, Now: start,
+			Lease: p.Lease, Gap: f.Policy.Period / 2})
+		if err != nil {
+			rep.Err = err
+			return rep
+		}
+		if !claimed {
+			rep.Skipped = true
+			return rep
+		}
+	}
 	prev, err := p.Store.FetchState(ctx, f.Name, f.URL)
 	if err != nil {
 		rep.Err = err

@@ -32,7 +32,7 @@ func corpusFile(tb testing.TB, rel string) []byte {
 	return b
 }
 
-func newPipeline(tb testing.TB, db *storage.DB) *Pipeline {
+func newPipeline(tb testing.TB, db Store) *Pipeline {
 	tb.Helper()
 	set, err := topics.Compile([]topics.Def{
 		{Name: "ukraine", Match: `ukraine OR kyiv OR zelensky*`},

@@ -47,8 +47,23 @@ type tickRecord struct {
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule parses a cron expression or descriptor ("@every 15m").
+// An "@every" schedule ticks on multiples of its period since a fixed
+// origin (as cron expressions tick on the clock), not relative to when the
+// process started, so daemons sharing a database tick together and split
+// each round's feeds between them.
 func ParseSchedule(spec string) (cron.Schedule, error) {
-	return cronParser.Parse(spec)
+	s, err := cronParser.Parse(spec)
+	if d, ok := s.(cron.ConstantDelaySchedule); ok && err == nil {
+		return everySchedule{max(d.Delay, time.Second)}, nil
+	}
+	return s, err
+}
+
+// everySchedule ticks at every multiple of its period.
+type everySchedule struct{ period time.Duration }
+
+func (e everySchedule) Next(t time.Time) time.Time {
+	return t.Truncate(e.period).Add(e.period)
 }
 
 // Period is the time between two ticks of sched after now.

@@ -16,6 +16,10 @@ dep_python3_feedparser() { want python3-feedparser; }
 dep_newsboat() { want newsboat; }
 dep_nginx() { want nginx; }
 dep_wrk() { want wrk; }
+# The PostgreSQL tests start a throwaway cluster of their own (initdb,
+# postgres) from this package's binaries; the cluster the package may
+# create and start is not used.
+dep_postgresql() { want postgresql; }
 # chromium: the headless browser that TestStatusPageInBrowser drives.
 dep_chromium() { want chromium; }
 
@@ -39,7 +43,7 @@ install_missing() {
 }
 
 if [ $# -eq 0 ]; then
-	set -- python3-feedparser newsboat chromium
+	set -- python3-feedparser newsboat chromium postgresql
 fi
 for pkg in "$@"; do
 	"dep_${pkg//-/_}"

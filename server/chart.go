@@ -27,8 +27,8 @@ type chart struct {
 type chartDay struct {
 	X, Y, Height float64
 	Count        int
-	// Date is the day as YYYY-MM-DD; Title is its tooltip.
-	Date, Title string
+	// Title is the day's tooltip: its date and count.
+	Title string
 }
 
 // newChart lays out counts (oldest day first, the last being the day of
@@ -45,7 +45,7 @@ func newChart(counts []int, start time.Time) chart {
 	}
 	for i, n := range counts {
 		day := start.AddDate(0, 0, i)
-		d := chartDay{X: float64(i * chartBarStep), Count: n, Date: day.Format(time.DateOnly),
+		d := chartDay{X: float64(i * chartBarStep), Count: n,
 			Title: day.Format("Mon 2 Jan") + ": " + plural(n, "new item")}
 		if n > 0 {
 			d.Height = max(float64(n)/float64(most)*chartHeight, 1)

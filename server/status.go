@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,15 +239,7 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 				LastFetch: timeView{Text: "never"}, Chart: newChart(make([]int, StatusDays), start)})
 		}
 	}
-	slices.SortStableFunc(v.Feeds, func(a, b feedView) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v.Feeds, func(a, b feedView) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range v.Feeds {
 		v.Summary[f.Status]++
 	}

@@ -137,18 +137,18 @@ func text(n *html.Node) string {
 func barCounts(t *testing.T, svg *html.Node) []int {
 	t.Helper()
 	var counts []int
-	for _, g := range nodes(svg, hasClass("day")) {
+	for i, g := range nodes(svg, hasClass("day")) {
 		n, err := strconv.Atoi(attr(g, "data-count"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		bar := node(g, hasClass("bar"))
 		if (n > 0) != (bar != nil) {
-			t.Errorf("day %s with %d items: bar %v", attr(g, "data-date"), n, bar != nil)
+			t.Errorf("day %d with %d items: bar %v", i, n, bar != nil)
 		}
 		if bar != nil {
 			if h, _ := strconv.ParseFloat(attr(bar, "height"), 64); h <= 0 {
-				t.Errorf("day %s with %d items: bar height %q", attr(g, "data-date"), n, attr(bar, "height"))
+				t.Errorf("day %d with %d items: bar height %q", i, n, attr(bar, "height"))
 			}
 		}
 		counts = append(counts, n)

@@ -58,3 +58,11 @@ func (db *DB) BareRead(ctx context.Context) (int, error) {
 	}
 	return n, rows.Err()
 }
+
+// SetGrouping turns story grouping on or off without dropping the index,
+// so that a benchmark can time an ingest with and without it.
+func (db *DB) SetGrouping(on bool) {
+	db.group.mu.Lock()
+	defer db.group.mu.Unlock()
+	db.group.on = on
+}

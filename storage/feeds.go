@@ -56,7 +56,8 @@ func (db *DB) RecordPoll(ctx context.Context, b feedmill.Batch) error {
 	return nil
 }
 
-// recordPoll writes a feed's state after a poll and appends to its log.
+// recordPoll writes a feed's state after a poll, releases its lease and
+// appends to its log.
 func recordPoll(ctx context.Context, tx *wtx, feedID int64, b feedmill.Batch, res feedmill.IngestResult) error {
 	at := nanos(b.FetchedAt)
 	st := b.State
@@ -68,7 +69,8 @@ func recordPoll(ctx context.Context, tx *wtx, feedID int64, b feedmill.Batch, re
 		status = feedmill.StatusDisabled
 	}
 	q := `UPDATE feeds SET last_fetch = ?, status = ?, last_error = ?, http_status = ?, etag = ?, last_modified = ?,
-		body_hash = ?, next_check = ?, failures = ?, failing_since = ?, moved_to = ?, rate = ?`
+		body_hash = ?, next_check = ?, failures = ?, failing_since = ?, moved_to = ?, rate = ?,
+		lease_owner = '', lease_until = 0`
 	args := []any{at, status, b.Error, b.HTTPStatus, st.ETag, st.LastModified, st.BodyHash, nanos(st.NextCheck),
 		st.Failures, nanos(st.FailingSince), st.MovedTo, st.Rate}
 	if status == feedmill.StatusOK {

@@ -100,7 +100,7 @@ func loadDetails(ctx context.Context, tx *sql.Tx, items []feedmill.Item, index m
 		}
 		in := "(" + placeholders(len(chunk)) + ")"
 		rows, err := tx.QueryContext(ctx, `SELECT s.item_id, f.name, s.link, s.key FROM sources s JOIN feeds f ON f.id = s.feed_id
-			WHERE s.item_id IN `+in+` ORDER BY s.item_id, s.first_seen, f.name`, args...)
+			WHERE s.item_id IN `+in+` ORDER BY s.item_id, s.first_seen, f.name, s.key`, args...)
 		if err != nil {
 			return err
 		}

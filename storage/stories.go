@@ -420,7 +420,7 @@ func loadRelated(ctx context.Context, tx *sql.Tx, items []feedmill.Item) error {
 		chunk := ids[start:min(start+500, len(ids))]
 		rows, err := tx.QueryContext(ctx, `SELECT i.story_id, i.id, i.first_seen, f.name, s.link
 			FROM items i JOIN sources s ON s.item_id = i.id JOIN feeds f ON f.id = s.feed_id
-			WHERE i.story_id IN (`+placeholders(len(chunk))+`) ORDER BY i.story_id, i.published, i.id, s.first_seen, f.name`, chunk...)
+			WHERE i.story_id IN (`+placeholders(len(chunk))+`) ORDER BY i.story_id, i.published, i.id, s.first_seen, f.name, s.key`, chunk...)
 		if err != nil {
 			return err
 		}

@@ -242,3 +242,38 @@ func TestRestory(t *testing.T) {
 		t.Error("restory did not bump the items version")
 	}
 }
+
+// TestStoriesStayConsistent: merging two stored items (an item's link
+// moves onto another's) and a restory keep every story's member count
+// right, as Verify checks.
+func TestStoriesStayConsistent(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	db.SetStories(stories.DefaultConfig())
+	if _, err := db.Ingest(ctx, batch("a", storyT0.Add(time.Hour), quakeA, budgetA)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, batch("b", storyT0.Add(2*time.Hour), quakeB, eclipseB)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("after grouping: %v", err)
+	}
+	moved := budgetA
+	moved.Link, moved.LinkKey, moved.Hash = eclipseB.Link, eclipseB.LinkKey, "h:moved"
+	if res, err := db.Ingest(ctx, batch("a", storyT0.Add(3*time.Hour), moved)); err != nil || res.Updated != 1 {
+		t.Fatalf("link moved onto another item's: %+v, %v", res, err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Errorf("after a merge: %v", err)
+	}
+	if _, err := db.Restory(ctx, stories.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Errorf("after restory: %v", err)
+	}
+	if n, _ := db.StoryCount(ctx); n != 1 {
+		t.Errorf("StoryCount = %d, want 1", n)
+	}
+}

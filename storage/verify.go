@@ -10,7 +10,8 @@ import (
 
 // Verify checks the database file and feedmill's own invariants: SQLite's
 // integrity_check and foreign_key_check, every item carried by at least
-// one source and known under each of its links. It returns every problem
+// one source and known under each of its links, every grouped item in a
+// story that counts it. It returns every problem
 // found, joined.
 func (db *DB) Verify(ctx context.Context) error {
 	var problems []error
@@ -37,6 +38,9 @@ func (db *DB) Verify(ctx context.Context) error {
 		{"sources of missing items", `SELECT count(*) FROM sources s WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = s.item_id)`},
 		{"topics of missing items", `SELECT count(*) FROM item_topics t WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id)`},
 		{"links of missing items", `SELECT count(*) FROM links l WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = l.item_id)`},
+		{"items of missing stories", `SELECT count(*) FROM items i WHERE i.story_id <> 0 AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = i.story_id)`},
+		{"grouped items without a signature", `SELECT count(*) FROM items WHERE story_id <> 0 AND signature IS NULL`},
+		{"stories with a wrong member count", `SELECT count(*) FROM stories s WHERE s.members <> (SELECT count(*) FROM items i WHERE i.story_id = s.id)`},
 		{"keys both stored and deleted", `SELECT count(*) FROM tombstones t JOIN sources s USING (feed_id, key)`},
 	}
 	for _, c := range checks {

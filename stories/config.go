@@ -47,6 +47,10 @@ type Config struct {
 	MinCentre float64
 }
 
+// MaxTitleShared is the largest MinTitleShared: the most title words a
+// signature keeps.
+const MaxTitleShared = maxTitleTokens
+
 // DefaultConfig returns the default thresholds, chosen conservatively: a
 // missed grouping shows a story twice, a wrong one hides a story.
 func DefaultConfig() Config {
@@ -74,8 +78,8 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("stories: %s %g is not between 0 and 1", f.name, f.v))
 		}
 	}
-	if c.MinTitleShared < 1 || c.MinTitleShared > maxTitleTokens {
-		errs = append(errs, fmt.Errorf("stories: min_title_shared %d is not between 1 and %d", c.MinTitleShared, maxTitleTokens))
+	if c.MinTitleShared < 1 || c.MinTitleShared > MaxTitleShared {
+		errs = append(errs, fmt.Errorf("stories: min_title_shared %d is not between 1 and %d", c.MinTitleShared, MaxTitleShared))
 	}
 	return errors.Join(errs...)
 }

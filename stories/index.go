@@ -26,7 +26,7 @@ func NewDoc(it *feedmill.Item) Doc {
 
 // LSH bands over the first bands*rows MinHash values: items whose texts are
 // nearly the same (similarity 0.5 and more) share a band with probability
-// 0.74 to 1, unrelated ones almost never. Title words find the rest.
+// 0.74 to 1, unrelated ones almost never. Rare shared words find the rest.
 const (
 	bands = 10
 	rows  = 3
@@ -113,6 +113,7 @@ type Index struct {
 	df      map[uint32]int32 // term → items with it, all generations
 	items   int              // items in all generations
 	docW    []float64        // scratch: weights of the new item's terms
+	docWSum float64          // the sum of docW
 	cands   []int64          // scratch: candidate stories, once per shared term
 	banded  []int64          // scratch: candidate stories sharing a band
 	counted []candidate      // scratch: candidate stories with their shared terms
@@ -243,11 +244,12 @@ func (ix *Index) drop(n int64) {
 // best returns the open story that a signature published at t joins.
 func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 	cands, banded := ix.cands[:0], ix.banded[:0]
-	ix.docW = ix.docW[:0]
+	ix.docW, ix.docWSum = ix.docW[:0], 0
 	rare := ix.rare[:0]
 	for _, w := range sig.Terms {
 		df := ix.df[w]
 		ix.docW = append(ix.docW, ix.weightOf(df))
+		ix.docWSum += ix.docW[len(ix.docW)-1]
 		if df > 0 && df < 3*maxPosting {
 			rare = append(rare, rareTerm{w, df})
 		}
@@ -360,14 +362,49 @@ func (ix *Index) match(member, sig *Signature) (score float64, ok bool, text flo
 		return 0, false, 0
 	}
 	sim := Similarity(member, sig)
-	text = ix.weightedOverlap(member.Terms, sig.Terms, sig.Terms, ix.docW)
+	text = ix.textOverlap(member, sig)
+	if sim < ix.cfg.SameText && (text < ix.cfg.MinText || shared < ix.cfg.MinTitleShared) {
+		return 0, false, text
+	}
 	title := ix.weightedOverlap(member.Title, sig.Title, sig.Terms, ix.docW)
-	ok = sim >= ix.cfg.SameText ||
-		text >= ix.cfg.MinText && shared >= ix.cfg.MinTitleShared && title >= ix.cfg.MinTitleOverlap
+	ok = sim >= ix.cfg.SameText || title >= ix.cfg.MinTitleOverlap
 	return sim + text + title, ok, text
 }
 
-// insert makes story s a candidate for items that share a title word or a
+// textOverlap is the weighted overlap of the terms of a member and a new
+// item: the weight they share over the lighter one's. The member's weight
+// costs a look-up per word, so it is summed only when the decision needs
+// it: when the shared weight is at least the thresholds' share of the new
+// item's weight, the overlap is too, and that lower bound is returned.
+func (ix *Index) textOverlap(member, sig *Signature) float64 {
+	a, b := member.Terms, sig.Terms
+	var shared float64
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			shared += ix.docW[j]
+			i++
+			j++
+		}
+	}
+	if shared == 0 || ix.docWSum == 0 {
+		return 0
+	}
+	if lower := shared / ix.docWSum; lower >= max(ix.cfg.MinText, ix.cfg.MinCentre) {
+		return lower
+	}
+	var wa float64
+	for _, w := range a {
+		wa += ix.weight(w)
+	}
+	return shared / min(wa, ix.docWSum)
+}
+
+// insert makes story s a candidate for items that share a term or a
 // band with sig.
 func (ix *Index) insert(g *generation, s int64, sig *Signature) {
 	g.items++
@@ -418,7 +455,7 @@ func absDiff(a, b int64) int64 {
 	return b - a
 }
 
-// weight is the inverse document frequency of a title word among the items
+// weight is the inverse document frequency of a word among the items
 // of the window: a word in many titles ("storm", "election") says less about
 // two titles being one story than a name found in few.
 func (ix *Index) weight(w uint32) float64 {

@@ -18,9 +18,10 @@ const NumHashes = 128
 const signatureVersion = 2
 
 // Signature is the compact fingerprint of an item that the grouping
-// compares: a MinHash of the words of its title and lead, and
-// the set of its title words. It is computed once per item (Sign), and can be
-// stored (Encode) so that stories can be regrouped without the items' text.
+// compares: a MinHash of the words of its title and lead, and the sets of
+// its title words and of its title and lead words. It is computed once per
+// item (Sign), and can be stored (Encode) so that stories can be regrouped
+// without the items' text.
 //
 // The MinHash values are b-bit (16 of 64 bits, after Li and König): two
 // items agree on a value with probability J + (1-J)/65536 for a Jaccard

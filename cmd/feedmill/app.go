@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +20,7 @@ import (
 	"github.com/feedmill/feedmill/normalize"
 	"github.com/feedmill/feedmill/poller"
 	"github.com/feedmill/feedmill/server"
-	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/storage/backend"
 	"github.com/feedmill/feedmill/topics"
 )
 
@@ -100,8 +101,10 @@ func isTerminal(w io.Writer) bool {
 
 // app is the wired application: everything built from one config.
 type app struct {
-	cfg      *config.Config
-	db       *storage.DB
+	cfg *config.Config
+	db  backend.Store
+	// owner names this process in the feed leases it takes.
+	owner    string
 	pipeline *poller.Pipeline
 	archive  *poller.Archiver
 	feeds    []poller.Feed
@@ -118,11 +121,11 @@ func (e *env) openApp(ctx context.Context, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, cfg.Database)
+	db, err := backend.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: db, archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
+	a := &app{db: db, owner: processOwner(), archive: poller.NewArchiver(db, time.Duration(cfg.KeepRaw), log)}
 	if err := a.configure(cfg, e.resolveConfigPath(), log); err != nil {
 		db.Close()
 		return nil, err
@@ -161,6 +164,8 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		Topics:     tagger.Set,
 		Log:        log,
 		FullText:   fullTextExtractor(cfg, norm),
+		Owner:      a.owner,
+		Lease:      time.Duration(cfg.Lease),
 		Observer:   a.observer,
 	}
 	var feeds []poller.Feed
@@ -177,10 +182,19 @@ func (a *app) configure(cfg *config.Config, configPath string, log *slog.Logger)
 		feeds = append(feeds, pf)
 	}
 	a.cfg, a.tagger, a.fingerprint, a.pipeline, a.feeds = cfg, tagger, fingerprint, pipeline, feeds
+	a.db.SetStories(cfg.StoriesConfig())
 	return nil
 }
 
-// Close stores the raw bodies still queued and closes the database.
+// processOwner names this process in feed leases: host, pid and a random
+// part, so a restarted daemon with the same pid is another owner.
+func processOwner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
+}
+
 // fullTextExtractor builds the article extractor: pages named by feed
 // content are fetched only from public addresses unless allow_private.
 func fullTextExtractor(cfg *config.Config, norm *normalize.Normalizer) *fulltext.Extractor {
@@ -196,6 +210,7 @@ func fullTextExtractor(cfg *config.Config, norm *normalize.Normalizer) *fulltext
 	return fulltext.New(fetcher.New(opts), norm.Sanitizer())
 }
 
+// Close stores the raw bodies still queued and closes the database.
 func (a *app) Close() error {
 	a.archive.Close()
 	return a.db.Close()
@@ -250,7 +265,7 @@ func (a *app) serverConfig(log *slog.Logger) (server.Config, error) {
 			Output: feedgen.Output{Name: o.Name, Title: o.Title, Description: o.Description,
 				Language: o.Language, BaseURL: a.cfg.BaseURL, Key: o.Token, Hub: outputHub(a.cfg, o)},
 			Select: feedmill.ItemQuery{Topics: o.Topics, AllTopics: o.AllTopics, ExcludeTopics: o.ExcludeTopics,
-				Feeds: o.Feeds, Limit: o.Limit},
+				Feeds: o.Feeds, Limit: o.Limit, OnePerStory: o.OnePerStory},
 			MaxAge: time.Duration(o.MaxAge),
 		}
 		if o.Query != "" {

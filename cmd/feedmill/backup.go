@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/storage/backend"
 )
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
@@ -26,6 +27,9 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return err
+	}
+	if backend.IsPostgres(cfg.Database) {
+		return fmt.Errorf("backup copies a SQLite database; back up PostgreSQL with its own tools (pg_dump, or continuous archiving)")
 	}
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {

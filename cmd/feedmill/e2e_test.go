@@ -162,6 +162,7 @@ type itemLine struct {
 		Feed string `json:"feed"`
 		Link string `json:"link"`
 	} `json:"sources"`
+	Story int64 `json:"story"`
 }
 
 // TestEndToEndCorpus runs the real binary against a local server that
@@ -224,6 +225,9 @@ outputs:
   - name: news-of-asia
     topics: [afghanistan, russia]
     limit: 100
+  - name: stories
+    one_per_story: true
+    limit: 1000
 `)
 	configPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(configPath, []byte(cfg.String()), 0o644); err != nil {
@@ -321,8 +325,145 @@ outputs:
 		if t.Failed() {
 			t.FailNow()
 		}
+		if p == polls-1 {
+			checkStories(t, configPath, d.base, items)
+		}
 	}
 	t.Logf("%d polls of %d feeds: %d distinct items from %d served", polls, len(names), uf.items(), total)
+}
+
+// storyLine is a line of `feedmill stories --json`.
+type storyLine struct {
+	ID    *int64 `json:"id"`
+	Title string `json:"title"`
+	Items []struct {
+		ID        int64  `json:"id"`
+		Feed      string `json:"feed"`
+		Title     string `json:"title"`
+		Link      string `json:"link"`
+		Published string `json:"published"`
+	} `json:"items"`
+}
+
+// checkStories checks the stories of the stored corpus as a user would:
+// `stories --json` has the documented shape and agrees with `items --json`,
+// stories exist, none joins two items that a person reading them judged to
+// be different events (the labelled pairs of the stories package), and the
+// one-per-story output shows each story once.
+func checkStories(t *testing.T, configPath, base string, items []itemLine) {
+	t.Helper()
+	r := runFeedmill(t, nil, "--config", configPath, "stories", "--json", "--since", "0", "--limit", "0")
+	if r.code != 0 {
+		t.Fatalf("stories: %s", r.stderr)
+	}
+	storyOf := map[int64]int64{} // item id → story, from items --json
+	for _, it := range items {
+		storyOf[it.ID] = it.Story
+		if it.Story == 0 {
+			t.Errorf("item %d %q has no story", it.ID, it.Title)
+		}
+	}
+	list := decodeLines[storyLine](t, r.stdout)
+	for _, s := range list {
+		if s.ID == nil || s.Title == "" || len(s.Items) < 2 {
+			t.Fatalf("stories --json line without id, title or two items: %+v", s)
+		}
+		for _, it := range s.Items {
+			if it.ID == 0 || it.Feed == "" || it.Title == "" || it.Published == "" {
+				t.Errorf("story %d: incomplete item %+v", *s.ID, it)
+			}
+			if storyOf[it.ID] != *s.ID {
+				t.Errorf("story %d lists item %d, whose story in items --json is %d", *s.ID, it.ID, storyOf[it.ID])
+			}
+		}
+		// A story far larger than any event's coverage is a chain.
+		if len(s.Items) > 20 {
+			t.Errorf("story %d %q has %d items", *s.ID, s.Title, len(s.Items))
+		}
+	}
+	if len(list) < 20 {
+		t.Errorf("%d stories of two items or more in the corpus, want at least 20", len(list))
+	}
+
+	// Every link an item was carried under names its story.
+	byLink := map[string]int64{}
+	for _, it := range items {
+		byLink[normalize.DedupLink(it.Link)] = it.Story
+		for _, s := range it.Sources {
+			byLink[normalize.DedupLink(s.Link)] = it.Story
+		}
+	}
+	pairs, err := os.ReadFile("../../stories/testdata/pairs.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, wrong, found := 0, 0, 0
+	for _, line := range strings.Split(string(pairs), "\n") {
+		c := strings.Split(line, "\t")
+		if len(c) != 8 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key := func(link string) string {
+			l, err := normalize.CanonicalURL(strings.TrimSpace(link), "")
+			if err != nil {
+				return ""
+			}
+			return normalize.DedupLink(l)
+		}
+		a, okA := byLink[key(c[2])]
+		b, okB := byLink[key(c[5])]
+		if !okA || !okB {
+			continue
+		}
+		found++
+		switch {
+		case c[6] == "0" && a == b:
+			wrong++
+			t.Logf("one story holds two different events (%s): %s and %s", c[7], c[2], c[5])
+		case c[6] == "1" && a == b:
+			same++
+		}
+	}
+	if found < 150 {
+		t.Errorf("only %d labelled pairs found among the stored items", found)
+	}
+	// The bar of the stories package's quality test, on items grouped as
+	// they arrived poll after poll rather than in publication order.
+	if precision := float64(same) / float64(max(same+wrong, 1)); precision < 0.95 || same == 0 {
+		t.Errorf("labelled pairs: %d same-event pairs in one story, %d different-event pairs in one story: precision %.3f, want at least 0.95",
+			same, wrong, precision)
+	}
+	t.Logf("%d stories; %d labelled pairs stored: %d same-event and %d different-event pairs in one story", len(list), found, same, wrong)
+
+	// The one-per-story output lists no story twice.
+	resp, err := http.Get(base + "/feeds/stories.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]string{}
+	also := 0
+	for _, it := range feed.Items {
+		s, ok := byLink[normalize.DedupLink(it.Link)]
+		if !ok || it.Link == "" {
+			continue
+		}
+		if prev, dup := seen[s]; dup {
+			t.Errorf("one_per_story output lists story %d twice: %s and %s", s, prev, it.Link)
+		}
+		seen[s] = it.Link
+		if strings.Contains(it.Content, "Also reported by: <a href=\"http") {
+			also++
+		}
+	}
+	if also == 0 {
+		t.Error("no entry of the one_per_story output names other sources")
+	}
 }
 
 // lineFor returns the fetch line of feed name.

@@ -37,6 +37,9 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 	if err := a.retagIfRulesChanged(ctx, log); err != nil {
 		return err
 	}
+	if err := a.restoryIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 	feeds, err := a.selectFeeds(fs.Args())
 	if err != nil {
 		return err

@@ -20,6 +20,8 @@ type itemJSON struct {
 	Author    string            `json:"author,omitempty"`
 	Topics    []string          `json:"topics"`
 	Sources   []feedmill.Source `json:"sources"`
+	// Story is the item's story id, 0 while it is not grouped.
+	Story int64 `json:"story"`
 }
 
 func cmdItems(ctx context.Context, e *env, args []string) error {
@@ -56,7 +58,7 @@ func cmdItems(ctx context.Context, e *env, args []string) error {
 		for _, it := range items {
 			if err := enc.Encode(itemJSON{ID: it.ID, Feed: it.Feed, Title: it.Title, Link: it.Link,
 				Published: it.Published.UTC().Format(time.RFC3339), Author: it.Author,
-				Topics: nonNil(it.Topics), Sources: it.Sources}); err != nil {
+				Topics: nonNil(it.Topics), Sources: it.Sources, Story: it.Story}); err != nil {
 				return err
 			}
 		}

@@ -142,3 +142,39 @@ func TestPruneCommand(t *testing.T) {
 		t.Errorf("after the next fetch: %d items, want %d", n, recent+1)
 	}
 }
+
+// TestServeAppliesRetention: the daemon applies retention on its own every
+// retention.interval, logs it, and keeps what the outputs show.
+func TestServeAppliesRetention(t *testing.T) {
+	dir := t.TempDir()
+	const old, recent = 200, 5
+	writeRSS(t, filepath.Join(dir, "archive.xml"), old, recent)
+	db := filepath.Join(dir, "feedmill.db")
+	cfg := filepath.Join(dir, "config.yaml")
+	listen := freeAddr(t)
+	yaml := "database: feedmill.db\nlisten: " + listen + "\nkeep_raw: 0s\nfeeds:\n  - name: archive\n    url: file:archive.xml\n" +
+		"outputs:\n  - name: all\n    limit: 3\nretention:\n  max_age: 90d\n  interval: 1s\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runFeedmill(t, nil, "--config", cfg, "fetch"); r.code != 0 {
+		t.Fatalf("fetch: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	d := startDaemon(t, cfg, listen)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if n, tombs := pruneCounts(t, db); n == recent && tombs == old {
+			break
+		}
+		if time.Now().After(deadline) {
+			d.stop(t)
+			n, tombs := pruneCounts(t, db)
+			t.Fatalf("a minute after start: %d items, %d tombstones; want %d, %d\n%s", n, tombs, recent, old, d.out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d.stop(t)
+	if log := d.out.String(); !strings.Contains(log, `"msg":"retention"`) || !strings.Contains(log, fmt.Sprintf(`"deleted":%d`, old)) {
+		t.Errorf("no retention line with %d deleted in the daemon's log:\n%s", old, log)
+	}
+}

@@ -38,6 +38,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := a.retagIfRulesChanged(ctx, log); err != nil {
 		return err
 	}
+	if err := a.restoryIfRulesChanged(ctx, log); err != nil {
+		return err
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -115,6 +118,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		if err := a.retagIfRulesChanged(runCtx, log); err != nil {
 			log.Error("reload: retag", "err", err)
 		}
+		if err := a.restoryIfRulesChanged(runCtx, log); err != nil {
+			log.Error("reload: restory", "err", err)
+		}
 		nsc, err := a.serverConfig(log)
 		if err != nil {
 			log.Error("reload: outputs", "err", err)
@@ -167,7 +173,7 @@ func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, lo
 			continue
 		}
 		if next.Database != a.cfg.Database {
-			log.Warn("reload: database changes need a restart; keeping " + a.cfg.Database)
+			log.Warn("reload: database changes need a restart; keeping " + a.db.Path())
 			next.Database = a.cfg.Database
 		}
 		if next.Listen != a.cfg.Listen {

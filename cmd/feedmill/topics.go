@@ -16,6 +16,7 @@ import (
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/poller"
 	"github.com/feedmill/feedmill/storage"
+	"github.com/feedmill/feedmill/storage/backend"
 	"github.com/feedmill/feedmill/topics"
 )
 
@@ -184,7 +185,7 @@ func cmdTopicsDiff(ctx context.Context, e *env, args []string) error {
 	}
 	// A diff against an empty database created by mistake would say
 	// "nothing changes": refuse instead.
-	if db := cfg.Database; !strings.HasPrefix(db, "file:") && !exists(db) {
+	if db := cfg.Database; !strings.HasPrefix(db, "file:") && !backend.IsPostgres(db) && !exists(db) {
 		return fmt.Errorf("database %s does not exist (the database setting of %s is relative to its directory)", db, e.resolveConfigPath())
 	}
 	a, err := e.openApp(ctx, nil)
