@@ -60,8 +60,9 @@ type story struct {
 }
 
 // generation holds the lookup tables of the items published in one half
-// window. Three generations cover every story that an item can join, so
-// expiring a generation drops whole maps instead of single entries.
+// window. The five generations around an item's cover every story it can
+// join, and expiring a generation drops whole maps instead of single
+// entries.
 //
 // The maps hold no pointers, so that a full window costs the garbage
 // collector nothing to scan: postings are linked lists in one slice.
@@ -73,6 +74,7 @@ type generation struct {
 	bands   map[uint64]int64   // band key → the latest story with it
 	stories []int64            // stories whose centre falls in this generation
 	items   int                // items added in this generation
+	used    int64              // Index.adds when an item was last added
 }
 
 // posting is the list of stories with one term: its newest cell and its
@@ -108,7 +110,8 @@ type Index struct {
 	half    int64 // generation width, nanoseconds
 	hi      int64 // newest generation number
 	started bool
-	gens    [3]*generation
+	gens    map[int64]*generation // by number: floor(published / half)
+	adds    int64                 // items added or restored, for staleAdds
 	stories map[int64]*story
 	df      map[uint32]int32 // term → items with it, all generations
 	items   int              // items in all generations
@@ -148,6 +151,7 @@ func NewIndex(cfg Config) *Index {
 		half:    max(int64(cfg.Window/2), 1),
 		stories: make(map[int64]*story),
 		df:      make(map[uint32]int32),
+		gens:    make(map[int64]*generation),
 	}
 }
 
@@ -157,8 +161,8 @@ func (ix *Index) Len() int { return len(ix.stories) }
 // Add assigns d to a story: the most similar open story whose centre it
 // matches (see Config), or a new story whose id is d.ID. joined reports
 // whether d joined an existing story. Items should come in roughly
-// publication order: one older than the open stories opens a story of its
-// own.
+// publication order; those of a period whose generations were dropped
+// (see staleAdds) start them again.
 func (ix *Index) Add(d Doc) (storyID int64, joined bool) {
 	t := d.Published.UnixNano()
 	g := ix.advance(t)
@@ -197,48 +201,60 @@ func (ix *Index) Restore(storyID int64, d Doc) {
 	ix.insert(g, storyID, &d.Sig)
 }
 
-// advance moves the newest generation forward to t's, dropping the
-// generations that fall out of the window, and returns t's generation, or
-// nil when t is older than every story still open.
+// staleAdds is how many items may be added to other generations before
+// a generation outside the newest window, to which none was added, is
+// dropped. Items mostly come in publication order, and the generations
+// that fall behind the newest are dropped soon after; but a feed that
+// brings items of another period (a new feed's archive, a backfill) keeps
+// that period's generations open while its items come.
+const staleAdds = 1000
+
+// maxGens bounds the generations kept, the newest window's included.
+const maxGens = 12
+
+// advance returns t's generation, creating it when needed, and drops the
+// generations outside the newest window that no item was added to lately.
 func (ix *Index) advance(t int64) *generation {
 	n := floorDiv(t, ix.half)
-	if !ix.started {
+	if !ix.started || n > ix.hi {
 		ix.started, ix.hi = true, n
 	}
-	if n > ix.hi {
-		for k := max(ix.hi+1, n-2); k <= n; k++ {
-			ix.drop(k)
-		}
-		ix.hi = n
-	}
-	if n <= ix.hi-3 {
-		return nil
-	}
-	slot := int(mod(n, 3))
-	g := ix.gens[slot]
-	if g == nil || g.num != n {
-		ix.drop(n)
+	g := ix.gens[n]
+	if g == nil {
 		g = &generation{num: n, terms: make(map[uint32]posting), df: make(map[uint32]int32), bands: make(map[uint64]int64)}
-		ix.gens[slot] = g
+		ix.gens[n] = g
+	}
+	ix.adds++
+	g.used = ix.adds
+	var oldest *generation
+	for k, old := range ix.gens {
+		if k >= ix.hi-2 || old == g {
+			continue
+		}
+		if ix.adds-old.used > staleAdds {
+			ix.drop(old)
+		} else if oldest == nil || old.used < oldest.used {
+			oldest = old
+		}
+	}
+	if len(ix.gens) > maxGens && oldest != nil {
+		ix.drop(oldest)
 	}
 	return g
 }
 
-// drop empties the slot that generation n will use.
-func (ix *Index) drop(n int64) {
-	slot := int(mod(n, 3))
-	if old := ix.gens[slot]; old != nil && old.num != n {
-		for _, id := range old.stories {
-			delete(ix.stories, id)
-		}
-		for w, n := range old.df {
-			if ix.df[w] -= n; ix.df[w] <= 0 {
-				delete(ix.df, w)
-			}
-		}
-		ix.items -= old.items
-		ix.gens[slot] = nil
+// drop forgets a generation and the stories that started in it.
+func (ix *Index) drop(old *generation) {
+	for _, id := range old.stories {
+		delete(ix.stories, id)
 	}
+	for w, n := range old.df {
+		if ix.df[w] -= n; ix.df[w] <= 0 {
+			delete(ix.df, w)
+		}
+	}
+	ix.items -= old.items
+	delete(ix.gens, old.num)
 }
 
 // best returns the open story that a signature published at t joins.
@@ -268,7 +284,9 @@ func (ix *Index) best(sig *Signature, t int64) (id int64, ok bool) {
 	ix.rare = rare
 	var keys [bands]uint64
 	bandKeys(sig, &keys)
-	for _, g := range ix.gens {
+	n := floorDiv(t, ix.half)
+	for k := n - 2; k <= n+2; k++ {
+		g := ix.gens[k]
 		if g == nil {
 			continue
 		}

@@ -155,13 +155,21 @@ func TestWindow(t *testing.T) {
 		if ix.Len() != 100 {
 			t.Fatalf("Len = %d, want 100", ix.Len())
 		}
+		// Items of a later period: the first period stays open while
+		// fewer than staleAdds have come since its last item.
 		ix.Add(doc(1000, 100*time.Hour, "something else entirely", ""))
-		if ix.Len() != 1 {
-			t.Errorf("after the window, Len = %d, want 1", ix.Len())
+		if s, joined := ix.Add(doc(1001, time.Minute, words(10, 6), "")); !joined || s != 2 {
+			t.Errorf("item of a period still open: story %d joined %v, want story 2", s, joined)
 		}
-		// An item older than every open story opens a story of its own.
-		if s, joined := ix.Add(doc(1001, time.Minute, words(10, 6), "")); joined || s != 1001 {
-			t.Errorf("late item: story %d joined %v", s, joined)
+		for i := range staleAdds + 1 {
+			ix.Add(doc(int64(2000+i), 100*time.Hour+time.Duration(i)*time.Second, words(100000+i*10, 6), ""))
+		}
+		if ix.Len() != staleAdds+2 {
+			t.Errorf("after %d items of a later period, Len = %d, want %d", staleAdds+1, ix.Len(), staleAdds+2)
+		}
+		// The first period was dropped: its item opens a story of its own.
+		if s, joined := ix.Add(doc(9001, 2*time.Minute, words(10, 6), "")); joined || s != 9001 {
+			t.Errorf("item of a dropped period: story %d joined %v", s, joined)
 		}
 	})
 }
@@ -333,5 +341,22 @@ func TestHTMLPrefix(t *testing.T) {
 	long := "<p>" + strings.Repeat("word ", 10000) + "</p>"
 	if got := Tokenize("", long); len(got.Text) == 0 || len(got.Text) > LeadWords {
 		t.Errorf("long content: %d lead tokens", len(got.Text))
+	}
+}
+
+func TestStripDateline(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"TEHRAN, Aug. 12 (MNA) – Iran has offered condolences.", "Iran has offered condolences."},
+		{"LONDON (Reuters) - Britain's economy grew.", "Britain's economy grew."},
+		{"NEW DELHI: The monsoon arrived early.", "The monsoon arrived early."},
+		{"WASHINGTON — The Senate voted on Tuesday.", "The Senate voted on Tuesday."},
+		{"Rescuers in Cali search the rubble - officials say.", "Rescuers in Cali search the rubble - officials say."},
+		{"NATO allies met in Brussels on Monday.", "NATO allies met in Brussels on Monday."},
+		{"US admits drone strike killed civilians", "US admits drone strike killed civilians"},
+	}
+	for _, tt := range tests {
+		if got := stripDateline(tt.in); got != tt.want {
+			t.Errorf("stripDateline(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

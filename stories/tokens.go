@@ -1,6 +1,7 @@
 package stories
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -71,7 +72,7 @@ type Tokens struct {
 // without stopwords.
 func Tokenize(title, content string) Tokens {
 	title = normalize.Title(title)
-	lead := leadText(normalize.Text(htmlPrefix(content, maxLeadHTML)), LeadWords)
+	lead := leadText(stripDateline(normalize.Text(htmlPrefix(content, maxLeadHTML))), LeadWords)
 	t := Tokens{Title: contentWords(topics.Tokenize(title))}
 	t.Text = append(t.Text, t.Title...)
 	t.Text = append(t.Text, contentWords(topics.Tokenize(lead))...)
@@ -150,4 +151,18 @@ func stem(w string) string {
 // all else.
 func hasDigit(w string) bool {
 	return strings.IndexFunc(w, unicode.IsDigit) >= 0
+}
+
+// datelineRE matches a dateline opening a lead: a place in capitals, maybe
+// a date and an agency, then a dash ("TEHRAN, Aug. 12 (MNA) – ", "LONDON
+// (Reuters) - ", "NEW DELHI: "). Every item of a source starts alike, so
+// its words would make the source's unrelated items look like one story.
+var datelineRE = regexp.MustCompile(`^\p{Lu}[\p{Lu}\p{M} .'-]{1,30}\p{Lu}(,[^–—:()-]{1,20})?\s*(\([^()]{1,30}\))?\s*(\s[-–—]|:)\s`)
+
+// stripDateline removes a dateline from the start of a lead.
+func stripDateline(s string) string {
+	if loc := datelineRE.FindStringIndex(s); loc != nil {
+		return s[loc[1]:]
+	}
+	return s
 }
