@@ -41,6 +41,10 @@ type Options struct {
 	// StoryCount returns the number of stories (near-duplicate groups) for
 	// feedmill_stories; the metric is absent while it is nil.
 	StoryCount func(ctx context.Context) (int, error)
+	// LastTick returns when the scheduler last ticked (zero before its
+	// first tick), for feedmill_scheduler_last_tick_timestamp_seconds;
+	// absent when nil.
+	LastTick func() time.Time
 	// Log receives scrape errors; none when nil.
 	Log *slog.Logger
 }
@@ -182,6 +186,8 @@ var (
 		"When the feed was last polled successfully (by this daemon or a feedmill fetch), as a Unix time.", []string{"feed"}, nil)
 	descStories = prometheus.NewDesc("feedmill_stories",
 		"Stories: groups of items about the same news.", nil, nil)
+	descLastTick = prometheus.NewDesc("feedmill_scheduler_last_tick_timestamp_seconds",
+		"When the scheduler last ticked for any feed, as a Unix time (0 before its first tick).", nil, nil)
 	descReaders = prometheus.NewDesc("feedmill_output_readers",
 		"Readers of an output: subscribers announced by feed services (kind=services) and distinct other clients over the last day (kind=direct).", []string{"output", "kind"}, nil)
 	descSubscribers = prometheus.NewDesc("feedmill_output_subscribers",
@@ -196,6 +202,9 @@ func (s *scraped) Describe(ch chan<- *prometheus.Desc) {
 	}
 	if s.opt.StoryCount != nil {
 		ch <- descStories
+	}
+	if s.opt.LastTick != nil {
+		ch <- descLastTick
 	}
 	if s.opt.Readers != nil {
 		ch <- descReaders
@@ -234,6 +243,13 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 		} else {
 			ch <- prometheus.MustNewConstMetric(descStories, prometheus.GaugeValue, float64(n))
 		}
+	}
+	if s.opt.LastTick != nil {
+		v := 0.0
+		if t := s.opt.LastTick(); !t.IsZero() {
+			v = float64(t.UnixNano()) / 1e9
+		}
+		ch <- prometheus.MustNewConstMetric(descLastTick, prometheus.GaugeValue, v)
 	}
 	if s.opt.Readers != nil {
 		for output, c := range s.opt.Readers(time.Now()) {

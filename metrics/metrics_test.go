@@ -249,8 +249,10 @@ func TestScrapeAfterPolls(t *testing.T) {
 	}
 }
 
-func TestStoryCountHook(t *testing.T) {
-	m := metrics.New(metrics.Options{StoryCount: func(ctx context.Context) (int, error) { return 7, nil }})
+func TestHooks(t *testing.T) {
+	tick := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	m := metrics.New(metrics.Options{StoryCount: func(ctx context.Context) (int, error) { return 7, nil },
+		LastTick: func() time.Time { return tick }})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
@@ -265,5 +267,8 @@ func TestStoryCountHook(t *testing.T) {
 	}
 	if got, ok := value(fams, "feedmill_stories"); !ok || got != 7 {
 		t.Errorf("feedmill_stories = %v %v, want 7", got, ok)
+	}
+	if got, ok := value(fams, "feedmill_scheduler_last_tick_timestamp_seconds"); !ok || int64(got) != tick.Unix() {
+		t.Errorf("feedmill_scheduler_last_tick_timestamp_seconds = %v %v, want %d", got, ok, tick.Unix())
 	}
 }

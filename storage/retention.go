@@ -152,8 +152,7 @@ func (db *DB) Prune(ctx context.Context, r Retention) (PruneResult, error) {
 		return res, fmt.Errorf("storage: prune tombstones: %w", err)
 	}
 	err = db.write(ctx, func(tx *wtx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE counters SET value = CASE name WHEN 'last_prune' THEN ? ELSE value + ? END
-			WHERE name IN ('last_prune', 'items_pruned')`, nanos(now), res.Deleted())
+		_, err := tx.ExecContext(ctx, `UPDATE counters SET value = ? WHERE name = 'last_prune'`, nanos(now))
 		return err
 	})
 	if err != nil {
@@ -299,7 +298,8 @@ func (db *DB) deleteBatch(ctx context.Context, r Retention, now time.Time, res *
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'items_version'`); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + CASE name WHEN 'items_version' THEN 1 ELSE ? END
+			WHERE name IN ('items_version', 'items_pruned')`, len(picked)); err != nil {
 			return err
 		}
 		if db.pruneHook != nil {

@@ -36,6 +36,12 @@ func newOps(ctx context.Context, a *app, log *slog.Logger) *ops {
 		StoryCount: func(ctx context.Context) (int, error) {
 			n, err := a.db.StoryCount(ctx)
 			return int(n), err
+		},
+		LastTick: func() time.Time {
+			if s := o.sched.Load(); s != nil {
+				return s.LastTick()
+			}
+			return time.Time{}
 		}})
 	return o
 }

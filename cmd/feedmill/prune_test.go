@@ -58,7 +58,7 @@ func pruneCounts(t *testing.T, path string) (items, tombstones int) {
 // stores only the item that is really new.
 func TestPruneCommand(t *testing.T) {
 	dir := t.TempDir()
-	const old, recent = 3000, 10
+	const old, recent = 1200, 10
 	feed := filepath.Join(dir, "archive.xml")
 	writeRSS(t, feed, old, recent)
 	db := filepath.Join(dir, "feedmill.db")
@@ -88,7 +88,7 @@ func TestPruneCommand(t *testing.T) {
 	}
 	defer watch.Close()
 	midway := 0
-	for i := range 5 {
+	for i := range 3 {
 		before, _ := watch.PruneStats(t.Context())
 		cmd := exec.Command(binary, "--config", cfg, "--log-level", "error", "prune")
 		if err := cmd.Start(); err != nil {
@@ -113,6 +113,9 @@ func TestPruneCommand(t *testing.T) {
 		n, tombs := pruneCounts(t, db)
 		if n+tombs != old+recent || n < recent {
 			t.Fatalf("kill %d: %d items and %d deleted ones, want %d in all, the %d recent ones stored", i, n, tombs, old+recent, recent)
+		}
+		if st, err := watch.PruneStats(t.Context()); err != nil || st.ItemsPruned != int64(tombs) {
+			t.Errorf("kill %d: %d items counted as pruned, %d deleted (%v)", i, st.ItemsPruned, tombs, err)
 		}
 		if n > recent {
 			midway++

@@ -106,29 +106,29 @@ func testIngestDeduplicates(t *testing.T, newDB func(*testing.T) (backend.Store,
 		}}, feedmill.IngestResult{New: 3}, 3},
 		{"same items again", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:1", "https://x/1", "one", "t1"), item("guid:2", "https://x/2", "two"),
-		}}, feedmill.IngestResult{Seen: 2}, 3},
+		}}, feedmill.IngestResult{Seen: 2, Dedup: feedmill.DedupCounts{GUID: 2}}, 3},
 		{"another feed, same link", feedmill.Batch{Feed: "b", URL: "http://b/", FetchedAt: at, Items: []feedmill.Item{
 			item("link:https://x/1", "https://x/1", "one from b", "t1"),
-		}}, feedmill.IngestResult{Merged: 1}, 3},
+		}}, feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1}}, 3},
 		{"changed content", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/2", "two, corrected", "t2"),
-		}}, feedmill.IngestResult{Updated: 1}, 3},
+		}}, feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1}}, 3},
 		{"link moves onto another item's link", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Items: []feedmill.Item{
 			item("guid:2", "https://x/1", "two is one", "t9"),
-		}}, feedmill.IngestResult{Updated: 1}, 2},
+		}}, feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1, Link: 1}}, 2},
 		{"an item's former link still finds it", feedmill.Batch{Feed: "c", URL: "http://c/", FetchedAt: at, Items: []feedmill.Item{
 			item("link:https://x/2", "https://x/2", "two, syndicated late"),
-		}}, feedmill.IngestResult{Merged: 1}, 2},
+		}}, feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1}}, 2},
 		{"a replay rewrites unchanged items", feedmill.Batch{Feed: "a", URL: "http://a/", FetchedAt: at, Replay: true, Items: []feedmill.Item{
 			item("guid:2", "https://x/1", "two is one", "t9"),
-		}}, feedmill.IngestResult{Updated: 1}, 2},
+		}}, feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1}}, 2},
 	}
 	var firstIDs []int64
 	for i, s := range steps {
 		v0, _ := db.ItemsVersion(ctx)
 		b := s.batch
 		if got := ingest(t, db, b); got.New != s.want.New || got.Merged != s.want.Merged || got.Updated != s.want.Updated ||
-			got.Seen != s.want.Seen {
+			got.Seen != s.want.Seen || got.Dedup != s.want.Dedup {
 			t.Errorf("%s: result %+v, want %+v", s.name, got, s.want)
 		}
 		for _, it := range b.Items {
