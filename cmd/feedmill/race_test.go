@@ -2,5 +2,6 @@
 
 package main
 
-// raceEnabled builds the binary under test with -race too.
+// raceEnabled: the tests run under -race, so FEEDMILL_RACE_BINARY=1 can
+// build the binary under test with -race too.
 const raceEnabled = true
