@@ -42,6 +42,7 @@ func Run(t *testing.T, newDSN func(t *testing.T) string) {
 		{"Restory", testRestory},
 		{"DailyCounts", testDailyCounts},
 		{"Subscriptions", testSubscriptions},
+		{"TopicETagCompareAndSet", testTopicETagSwap},
 		{"Retention", testRetention},
 		{"ReadersAndGauges", testReadersAndGauges},
 	}
