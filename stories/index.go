@@ -57,6 +57,9 @@ type story struct {
 	reps  []Signature
 	start int64 // unix nanoseconds of the centre's publication
 	gen   int64
+	// early is set while reps[0] is a member that Restore met before
+	// the centre.
+	early bool
 }
 
 // generation holds the lookup tables of the items published in one half
@@ -183,19 +186,33 @@ func (ix *Index) Add(d Doc) (storyID int64, joined bool) {
 }
 
 // Restore puts back an item whose story was decided before (by Add, and
-// stored), as when the daemon starts: no decision is made. The first item
-// restored for a story becomes its centre, so items must be restored in
-// publication order.
+// stored), as when the daemon starts: no decision is made. A story's
+// centre is the item whose id is the story's, wherever it comes: Add
+// makes the first item of a story its centre, whatever its publication,
+// and a restory (Add in publication order) the earliest published. The
+// other members are remembered in the order they come, which should be
+// the order they joined: the order of their ids.
 func (ix *Index) Restore(storyID int64, d Doc) {
 	t := d.Published.UnixNano()
 	g := ix.advance(t)
 	if g == nil {
 		return
 	}
-	if st, ok := ix.stories[storyID]; !ok {
-		ix.stories[storyID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num}
+	st, ok := ix.stories[storyID]
+	switch {
+	case !ok:
+		ix.stories[storyID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num, early: d.ID != storyID}
 		g.stories = append(g.stories, storyID)
-	} else if len(st.reps) < maxReps {
+	case st.early && d.ID == storyID:
+		// The centre comes after members: it takes their place first,
+		// and its publication and generation become the story's.
+		st.reps = slices.Insert(st.reps, 0, d.Sig)[:min(len(st.reps)+1, maxReps)]
+		if old := ix.gens[st.gen]; st.gen != g.num && old != nil {
+			old.stories = slices.DeleteFunc(old.stories, func(s int64) bool { return s == storyID })
+			g.stories = append(g.stories, storyID)
+		}
+		st.start, st.gen, st.early = t, g.num, false
+	case len(st.reps) < maxReps:
 		st.reps = append(st.reps, d.Sig)
 	}
 	ix.insert(g, storyID, &d.Sig)
