@@ -45,8 +45,24 @@ type Options struct {
 	// first tick), for feedmill_scheduler_last_tick_timestamp_seconds;
 	// absent when nil.
 	LastTick func() time.Time
+	// Retention returns what retention did and keeps, for
+	// feedmill_items_pruned_total, feedmill_tombstones, feedmill_items and
+	// feedmill_last_prune_timestamp_seconds; absent when nil.
+	Retention func(ctx context.Context) (RetentionStats, error)
 	// Log receives scrape errors; none when nil.
 	Log *slog.Logger
+}
+
+// RetentionStats are retention's totals, as the database keeps them.
+type RetentionStats struct {
+	// ItemsPruned counts the items retention deleted, by every process.
+	ItemsPruned int64
+	// LastPrune is when retention last ran; zero when it never did.
+	LastPrune time.Time
+	// Tombstones counts the dedup keys of deleted items kept now.
+	Tombstones int64
+	// Items counts the items stored now.
+	Items int64
 }
 
 // Metrics is feedmill's set of metrics. It implements poller.Observer.
@@ -190,6 +206,14 @@ var (
 		"When the scheduler last ticked for any feed, as a Unix time (0 before its first tick).", nil, nil)
 	descReaders = prometheus.NewDesc("feedmill_output_readers",
 		"Readers of an output: subscribers announced by feed services (kind=services) and distinct other clients over the last day (kind=direct).", []string{"output", "kind"}, nil)
+	descPruned = prometheus.NewDesc("feedmill_items_pruned_total",
+		"Items deleted by retention over the database's life, by any process.", nil, nil)
+	descLastPrune = prometheus.NewDesc("feedmill_last_prune_timestamp_seconds",
+		"When retention last ran, as a Unix time (0: never).", nil, nil)
+	descTombstones = prometheus.NewDesc("feedmill_tombstones",
+		"Dedup keys of deleted items kept so that they are not stored again.", nil, nil)
+	descStoredItems = prometheus.NewDesc("feedmill_items",
+		"Items stored now.", nil, nil)
 	descSubscribers = prometheus.NewDesc("feedmill_output_subscribers",
 		"Subscribers of an output announced by a feed service in its User-Agent; services not known by name are summed as other.", []string{"output", "service"}, nil)
 )
@@ -209,6 +233,12 @@ func (s *scraped) Describe(ch chan<- *prometheus.Desc) {
 	if s.opt.Readers != nil {
 		ch <- descReaders
 		ch <- descSubscribers
+	}
+	if s.opt.Retention != nil {
+		ch <- descPruned
+		ch <- descLastPrune
+		ch <- descTombstones
+		ch <- descStoredItems
 	}
 }
 
@@ -250,6 +280,20 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 			v = float64(t.UnixNano()) / 1e9
 		}
 		ch <- prometheus.MustNewConstMetric(descLastTick, prometheus.GaugeValue, v)
+	}
+	if s.opt.Retention != nil {
+		if r, err := s.opt.Retention(ctx); err != nil {
+			ch <- prometheus.NewInvalidMetric(descPruned, err)
+		} else {
+			last := 0.0
+			if !r.LastPrune.IsZero() {
+				last = float64(r.LastPrune.UnixNano()) / 1e9
+			}
+			ch <- prometheus.MustNewConstMetric(descPruned, prometheus.CounterValue, float64(r.ItemsPruned))
+			ch <- prometheus.MustNewConstMetric(descLastPrune, prometheus.GaugeValue, last)
+			ch <- prometheus.MustNewConstMetric(descTombstones, prometheus.GaugeValue, float64(r.Tombstones))
+			ch <- prometheus.MustNewConstMetric(descStoredItems, prometheus.GaugeValue, float64(r.Items))
+		}
 	}
 	if s.opt.Readers != nil {
 		for output, c := range s.opt.Readers(time.Now()) {

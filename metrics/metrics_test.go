@@ -252,7 +252,10 @@ func TestScrapeAfterPolls(t *testing.T) {
 func TestHooks(t *testing.T) {
 	tick := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	m := metrics.New(metrics.Options{StoryCount: func(ctx context.Context) (int, error) { return 7, nil },
-		LastTick: func() time.Time { return tick }})
+		LastTick: func() time.Time { return tick },
+		Retention: func(ctx context.Context) (metrics.RetentionStats, error) {
+			return metrics.RetentionStats{ItemsPruned: 120, LastPrune: tick, Tombstones: 80, Items: 900}, nil
+		}})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
@@ -270,5 +273,11 @@ func TestHooks(t *testing.T) {
 	}
 	if got, ok := value(fams, "feedmill_scheduler_last_tick_timestamp_seconds"); !ok || int64(got) != tick.Unix() {
 		t.Errorf("feedmill_scheduler_last_tick_timestamp_seconds = %v %v, want %d", got, ok, tick.Unix())
+	}
+	for name, want := range map[string]float64{"feedmill_items_pruned_total": 120, "feedmill_tombstones": 80,
+		"feedmill_items": 900, "feedmill_last_prune_timestamp_seconds": float64(tick.Unix())} {
+		if got, ok := value(fams, name); !ok || got != want {
+			t.Errorf("%s = %v %v, want %v", name, got, ok, want)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/redact"
 )
 
 // Update is a version of a topic's content.
@@ -92,6 +93,9 @@ func (o *Options) defaults() {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	// Topics of private outputs carry their key, and callbacks may carry
+	// a subscriber's token: neither may reach the log.
+	o.Log = slog.New(redact.Handler(o.Log.Handler()))
 }
 
 // announcer decides which updates are news: those whose ETag differs from

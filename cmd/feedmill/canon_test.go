@@ -39,8 +39,12 @@ feeds:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := runFeedmill(t, nil, "--config", cfg, "fetch"); r.code != 0 {
-		t.Fatalf("fetch: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	// One feed after the other, so that the item's link is a's form: the
+	// first feed to carry an article gives it its link.
+	for _, feed := range []string{"a", "b"} {
+		if r := runFeedmill(t, nil, "--config", cfg, "fetch", feed); r.code != 0 {
+			t.Fatalf("fetch %s: exit %d\n%s%s", feed, r.code, r.stdout, r.stderr)
+		}
 	}
 	r := runFeedmill(t, nil, "--config", cfg, "items", "--json")
 	type source struct{ Feed, Link string }

@@ -42,6 +42,11 @@ func newOps(ctx context.Context, a *app, log *slog.Logger) *ops {
 				return s.LastTick()
 			}
 			return time.Time{}
+		},
+		Retention: func(ctx context.Context) (metrics.RetentionStats, error) {
+			st, err := a.db.PruneStats(ctx)
+			return metrics.RetentionStats{ItemsPruned: st.ItemsPruned, LastPrune: st.LastPrune,
+				Tombstones: st.Tombstones, Items: st.Items}, err
 		}})
 	return o
 }

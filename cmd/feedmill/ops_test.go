@@ -240,6 +240,8 @@ func TestOpsEndpoints(t *testing.T) {
 		{"feedmill_output_readers", map[string]string{"output": "all", "kind": "direct"}, 1},
 		// Two unrelated items: no story of two items or more.
 		{"feedmill_stories", nil, 0},
+		{"feedmill_items", nil, 2},
+		{"feedmill_items_pruned_total", nil, 0},
 	} {
 		if got := sample(c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)

@@ -188,11 +188,17 @@ func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, lo
 	}
 }
 
-// printOutputs prints the subscribe URLs of the public outputs.
+// printOutputs prints the subscribe URLs of the outputs. A private
+// output's URL is printed without its key, since stdout ends up in logs
+// (the journal under systemd); `feedmill outputs` shows the keys.
 func printOutputs(e *env, sc server.Config) {
 	for _, o := range sc.Outputs {
 		for _, f := range feedgen.Formats {
-			fmt.Fprintf(e.stdout, "  %-24s %s\n", o.Name+" ("+string(f)+")", o.URL(f))
+			note := ""
+			if o.Private() {
+				note = " (private: add ?key=…)"
+			}
+			fmt.Fprintf(e.stdout, "  %-24s %s%s\n", o.Name+" ("+string(f)+")", o.PublicURL(f), note)
 		}
 	}
 }
