@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -60,10 +61,15 @@ func (o *ops) health(now time.Time) error {
 	return s.Health(now)
 }
 
-// observe counts one request of an output in the metrics and the readers.
+// observe counts one request of an output in the metrics, and in the
+// readers when it was answered with the feed (200) or told it had not
+// changed (304): a 404 for a private output asked without its key, or a
+// 400, is no reader.
 func (o *ops) observe(r server.Request) {
 	o.metrics.Served(r.Output, r.Format, r.Status)
-	o.readers.Record(r.Output, r.Format, r.UserAgent, r.RemoteAddr, time.Now())
+	if r.Status == http.StatusOK || r.Status == http.StatusNotModified {
+		o.readers.Record(r.Output, r.Format, r.UserAgent, r.RemoteAddr, time.Now())
+	}
 }
 
 // wire sets the operations hooks of a server config for a's current
