@@ -89,7 +89,7 @@ func NewHub(opts HubOptions) *Hub {
 	}
 	h := &Hub{opts: opts, now: time.Now,
 		q:    newQueue(opts.Log, opts.Attempts, opts.Backoff, opts.Concurrency),
-		news: announcer{store: opts.ETags, log: opts.Log}}
+		news: announcer{store: opts.ETags}}
 	h.SetTopics(nil)
 	return h
 }
@@ -316,10 +316,8 @@ func (h *Hub) deny(ctx context.Context, req request, reason string) error {
 // It never blocks.
 func (h *Hub) Publish(u Update) {
 	h.q.submit("topic "+u.Topic, job{name: "publish " + u.Topic, do: func(ctx context.Context) error {
-		news, err := h.news.isNew(ctx, u)
-		if err != nil || !news {
-			return err
-		}
+		// Read the subscribers first: once isNew has recorded u as
+		// announced, a retry of this job would not deliver it.
 		now := h.now()
 		if n, err := h.opts.Store.PruneSubscriptions(ctx, now); err != nil {
 			return err
@@ -330,11 +328,14 @@ func (h *Hub) Publish(u Update) {
 		if err != nil {
 			return err
 		}
+		news, err := h.news.isNew(ctx, u)
+		if err != nil || !news {
+			return err
+		}
 		for _, s := range subs {
 			h.q.submit("deliver "+s.Topic+" "+s.Callback, job{name: "deliver " + s.Topic + " to " + s.Callback,
 				do: func(ctx context.Context) error { return h.deliver(ctx, s, u) }})
 		}
-		h.news.announced(ctx, u)
 		return nil
 	}})
 }
