@@ -24,6 +24,9 @@ type ops struct {
 	readers *readers.Counter
 	// sched is the scheduler of the running configuration; nil between two.
 	sched atomic.Pointer[poller.Scheduler]
+	// reloadingFrom, while a reload is applied, is the scheduler it
+	// replaces: /healthz reports "reloading" until a new one runs.
+	reloadingFrom atomic.Pointer[poller.Scheduler]
 }
 
 // newOps builds the metrics and the reader counter, restoring the reader
@@ -52,9 +55,16 @@ func newOps(ctx context.Context, a *app, log *slog.Logger) *ops {
 	return o
 }
 
-// health reports whether the current scheduler ticked on time.
+// health reports whether the current scheduler ticked on time, or
+// server.ErrReloading while a reload replaces it.
 func (o *ops) health(now time.Time) error {
 	s := o.sched.Load()
+	if from := o.reloadingFrom.Load(); from != nil {
+		if s == nil || s == from || !s.Running() {
+			return server.ErrReloading
+		}
+		o.reloadingFrom.CompareAndSwap(from, nil)
+	}
 	if s == nil {
 		return errors.New("scheduler not running")
 	}

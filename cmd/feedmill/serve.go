@@ -104,6 +104,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}()
 		pruned := a.startRetention(schedCtx, log)
 		next := waitForReload(runCtx, hup, e, a, log)
+		if next != nil {
+			o.reloadingFrom.Store(sched) // healthy while the reload runs
+		}
 		stopSched()
 		<-done
 		<-pruned
