@@ -247,6 +247,12 @@ func TestParseBad(t *testing.T) {
 			},
 		},
 		{
+			file: "feed_lease.bad.yaml",
+			want: []string{
+				`9:14: feeds[1].timeout: 2m0s is longer than lease (1m0s, lease, line 2): a poll outliving its lease may be taken over by another daemon`,
+			},
+		},
+		{
 			file: "syntax.bad.yaml",
 			want: []string{
 				`4: invalid YAML: did not find expected '-' indicator (check the indentation)`,

@@ -95,10 +95,25 @@ func (v *validator) validate(c *Config) {
 	}
 	v.trackingParams(c.TrackingParams)
 	v.feeds(c.Feeds)
+	v.feedLeases(c)
 	defined := v.topics(c.Topics)
 	v.outputs(c.Outputs, c, defined)
 	v.webSub(c.WebSub)
 	v.stories(c.Stories)
+}
+
+// feedLeases checks each feed's own timeout against the lease, which
+// covers every poll: a feed whose fetch may outlive the lease could be
+// claimed by another daemon while it is still being polled.
+func (v *validator) feedLeases(c *Config) {
+	if c.Lease <= 0 {
+		return // reported as lease
+	}
+	for i, f := range c.Feeds {
+		if f.Timeout > c.Lease {
+			v.errorf(fmt.Sprintf("feeds[%d].timeout", i), "%s is longer than lease (%s, %s): a poll outliving its lease may be taken over by another daemon", f.Timeout, c.Lease, v.where("lease"))
+		}
+	}
 }
 
 func (v *validator) stories(s Stories) {

@@ -139,6 +139,13 @@ func (s *Scheduler) tick(feed string) {
 	}
 }
 
+// Running reports whether Run has started and not yet returned.
+func (s *Scheduler) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
 // LastTick returns when the schedule of any feed last ticked; zero before
 // the first tick.
 func (s *Scheduler) LastTick() time.Time {

@@ -24,3 +24,22 @@ func BenchmarkRecord(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordFull measures counting a new client when MaxClients
+// (the default, 100,000) are remembered and none has expired: what a
+// flood of forged requests costs per request.
+func BenchmarkRecordFull(b *testing.B) {
+	c := NewCounter(Options{})
+	now := time.Now()
+	for i := range DefaultMaxClients {
+		c.Record("news", "atom", "reader", "10."+strconv.Itoa(i>>16)+"."+strconv.Itoa(i>>8&255)+"."+strconv.Itoa(i&255), now)
+	}
+	if n := len(c.clients); n != DefaultMaxClients {
+		b.Fatalf("%d clients, want %d", n, DefaultMaxClients)
+	}
+	i := 0
+	for b.Loop() {
+		c.Record("news", "atom", "reader", "192.0.2."+strconv.Itoa(i%200)+":40000", now)
+		i++
+	}
+}

@@ -76,6 +76,10 @@ type Counter struct {
 	mu       sync.Mutex
 	services map[serviceKey]*serviceEntry
 	clients  map[clientKey]time.Time
+	// expired is when expire last ran: over MaxClients, a new client makes
+	// it run at most once per expireEvery, so a full counter costs O(1)
+	// amortized per request, not a scan of every client.
+	expired time.Time
 	// parsed caches Parse by User-Agent: readers send the same one again
 	// and again, and a parse costs tens of microseconds.
 	parsed map[string]parsedAgent
@@ -84,6 +88,23 @@ type Counter struct {
 type parsedAgent struct {
 	a  Announcement
 	ok bool
+}
+
+// expireEvery is how often a full counter looks for expired entries.
+const expireEvery = time.Minute
+
+// makeRoom reports whether, with n entries stored, a new one may be
+// added: under MaxClients, or once expire (run at most every expireEvery)
+// made room. c.mu is held.
+func (c *Counter) makeRoom(n func() int, now time.Time) bool {
+	if n() < c.opt.MaxClients {
+		return true
+	}
+	if now.Sub(c.expired) < expireEvery && !now.Before(c.expired) {
+		return false
+	}
+	c.expire(now)
+	return n() < c.opt.MaxClients
 }
 
 // maxParsed bounds the parse cache; when full it starts again empty.
@@ -126,11 +147,8 @@ func (c *Counter) Record(output, format, userAgent, remoteAddr string, now time.
 		k := serviceKey{output, a.Service, id}
 		e := c.services[k]
 		if e == nil {
-			if len(c.services) >= c.opt.MaxClients {
-				c.expire(now)
-				if len(c.services) >= c.opt.MaxClients {
-					return
-				}
+			if !c.makeRoom(func() int { return len(c.services) }, now) {
+				return
 			}
 			e = &serviceEntry{}
 			c.services[k] = e
@@ -147,17 +165,15 @@ func (c *Counter) Record(output, format, userAgent, remoteAddr string, now time.
 	h.Write([]byte{0})
 	h.Write([]byte(userAgent))
 	k := clientKey{output, h.Sum64()}
-	if _, ok := c.clients[k]; !ok && len(c.clients) >= c.opt.MaxClients {
-		c.expire(now)
-		if len(c.clients) >= c.opt.MaxClients {
-			return
-		}
+	if _, ok := c.clients[k]; !ok && !c.makeRoom(func() int { return len(c.clients) }, now) {
+		return
 	}
 	c.clients[k] = now
 }
 
 // expire forgets the clients and services that no longer count. c.mu is held.
 func (c *Counter) expire(now time.Time) {
+	c.expired = now
 	for k, seen := range c.clients {
 		if now.Sub(seen) > c.opt.Window {
 			delete(c.clients, k)

@@ -2,6 +2,7 @@ package readers_test
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -90,5 +91,29 @@ func TestCounterBoundsClients(t *testing.T) {
 	}
 	if got := c.Readers("news", now).Direct; got > 100 {
 		t.Errorf("%d clients remembered, want at most 100", got)
+	}
+}
+
+// TestCounterFullExpiresOncePerMinute: a full counter looks for expired
+// clients at most once a minute (a scan per new client made every request
+// cost a walk over all of them), yet does count new clients again once
+// the old ones have expired.
+func TestCounterFullExpiresOncePerMinute(t *testing.T) {
+	c := readers.NewCounter(readers.Options{MaxClients: 3, Window: time.Minute})
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		c.Record("news", "rss", "reader", "10.0.0."+strconv.Itoa(i), t0)
+	}
+	c.Record("news", "rss", "reader", "10.0.1.1", t0.Add(50*time.Second)) // full: a scan finds nothing expired
+	c.Record("news", "rss", "reader", "10.0.1.2", t0.Add(70*time.Second)) // expired now, but scanned 20 s ago
+	c.Record("news", "rss", "reader", "10.0.0.0", t0.Add(70*time.Second)) // a known client is always refreshed
+	c.Record("news", "rss", "reader", "10.0.1.3", t0.Add(111*time.Second))
+	// At 111 s: 10.0.0.0 (seen at 70 s) and 10.0.1.3 count.
+	if got := c.Readers("news", t0.Add(111*time.Second)).Direct; got != 2 {
+		t.Errorf("%d direct readers, want 2 (the refreshed client and the one added after the next scan)", got)
+	}
+	c.Record("news", "rss", "reader", "10.0.1.4", t0.Add(112*time.Second))
+	if got := c.Readers("news", t0.Add(112*time.Second)).Direct; got != 3 {
+		t.Errorf("%d direct readers, want 3: there was room", got)
 	}
 }

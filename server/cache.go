@@ -16,6 +16,7 @@ import (
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
+	"github.com/feedmill/feedmill/redact"
 )
 
 // DefaultRecheck is how long the server trusts the items version it last
@@ -244,6 +245,8 @@ func (s *Server) withFeedTitles(ctx context.Context, o feedgen.Output) (feedgen.
 		if !configured && (strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://")) {
 			src.URL = f.URL
 		}
+		// A feed's URL may carry credentials; entries are public.
+		src.URL = redact.URL(src.URL)
 		sources[f.Name] = src
 	}
 	o.Sources = sources

@@ -15,7 +15,8 @@ import (
 // 404, and without an APIToken (or a Fetch) the API is off (404).
 type Ops struct {
 	// Health reports whether the scheduler ticked on time; /healthz
-	// answers 503 with its error.
+	// answers 503 with its error, or 200 with "reloading" when the error
+	// is ErrReloading.
 	Health func(now time.Time) error
 	// Metrics serves /metrics.
 	Metrics http.Handler
@@ -39,6 +40,11 @@ type Request struct {
 	// RemoteAddr is the client's "ip:port".
 	RemoteAddr string
 }
+
+// ErrReloading is the error of Ops.Health while the daemon applies a new
+// configuration (its scheduler is stopped and restarted, stored items may
+// be retagged): healthy, though no feed is polled for that while.
+var ErrReloading = errors.New("reloading")
 
 // ErrUnknownFeed is the error of Ops.Fetch for a feed that is not configured.
 var ErrUnknownFeed = errors.New("no such feed")
@@ -75,7 +81,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.Ops.Health == nil {
 		h.Scheduler = "not checked"
-	} else if err := s.cfg.Ops.Health(s.now()); err != nil {
+	} else if err := s.cfg.Ops.Health(s.now()); errors.Is(err, ErrReloading) {
+		h.Scheduler = "reloading"
+	} else if err != nil {
 		h.Status, h.Scheduler, code = "unhealthy", err.Error(), http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")

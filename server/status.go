@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/feedgen"
+	"github.com/feedmill/feedmill/redact"
 )
 
 // Status page settings.
@@ -208,8 +209,8 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 	known := map[string]bool{}
 	for _, f := range feeds {
 		known[f.Name] = true
-		fv := feedView{Name: f.Name, Title: f.Title, Link: webLink(f.SiteURL), URL: webLink(f.URL),
-			Status: f.Status, Error: f.LastError, LastFetch: at(f.LastFetch, now), Items: f.Items,
+		fv := feedView{Name: f.Name, Title: f.Title, Link: webLink(f.SiteURL), URL: webLink(redact.URL(f.URL)),
+			Status: f.Status, Error: redact.Text(f.LastError), LastFetch: at(f.LastFetch, now), Items: f.Items,
 			Chart: newChart(counts(feedDaily, f.Name), start)}
 		if src, ok := s.cfg.Sources[f.Name]; ok && src.Title != "" {
 			fv.Title = src.Title
@@ -234,7 +235,7 @@ func (s *Server) statusData(ctx context.Context) (*statusView, error) {
 	for _, name := range sortedKeys(s.cfg.Sources) {
 		if !known[name] {
 			src := s.cfg.Sources[name]
-			v.Feeds = append(v.Feeds, feedView{Name: name, Title: src.Title, URL: webLink(src.URL),
+			v.Feeds = append(v.Feeds, feedView{Name: name, Title: src.Title, URL: webLink(redact.URL(src.URL)),
 				Status: "pending", StatusText: "not fetched yet", Next: timeView{Text: "at the next poll"},
 				LastFetch: timeView{Text: "never"}, Chart: newChart(make([]int, StatusDays), start)})
 		}

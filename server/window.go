@@ -8,10 +8,17 @@ import (
 	"github.com/feedmill/feedmill"
 )
 
+// DefaultLimit is the page size of an output whose Select.Limit is not
+// positive (config.DefaultOutputLimit): a page is never unbounded.
+const DefaultLimit = 50
+
 // page is the query of the output's page that starts after before (the
 // current page when before is zero), at time now.
 func (o *Output) page(now time.Time, before feedmill.Cursor) feedmill.ItemQuery {
 	q := o.Select
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
 	q.Before = before
 	if o.MaxAge > 0 {
 		q.Since = now.Add(-o.MaxAge)

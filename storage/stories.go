@@ -78,7 +78,9 @@ func (g *grouper) end(err error) {
 
 // sync builds the index from the stored items of the window, or adds the
 // items stored by others since it last looked. Items come in id order:
-// the order in which they were grouped.
+// the order in which they joined their stories, not their publication's.
+// A story's centre is its first item as Add saw it, which Restore finds
+// by id: not always the least (a restory adds in publication order).
 func (g *grouper) sync(ctx context.Context, tx *wtx) error {
 	var rows *sql.Rows
 	var err error

@@ -92,3 +92,27 @@ func (db *DB) SetTopicETag(ctx context.Context, topic, etag string) error {
 	}
 	return nil
 }
+
+// SwapTopicETag records etag as the last announced for topic unless it
+// already is, as one compare-and-set in the database, so that of several
+// daemons sharing it exactly one sees each change. first reports that
+// topic had no ETag yet (its first version, only remembered); changed
+// that this call replaced a different one (the caller should announce).
+func (db *DB) SwapTopicETag(ctx context.Context, topic, etag string) (first, changed bool, err error) {
+	now := db.now().UnixNano()
+	res, err := db.w.ExecContext(ctx, `INSERT INTO websub_topics (topic, etag, updated) VALUES (?, ?, ?)
+		ON CONFLICT (topic) DO NOTHING`, topic, etag, now)
+	if err != nil {
+		return false, false, fmt.Errorf("storage: swap topic etag: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return n > 0, false, err
+	}
+	res, err = db.w.ExecContext(ctx, `UPDATE websub_topics SET etag = ?, updated = ? WHERE topic = ? AND etag <> ?`,
+		etag, now, topic, etag)
+	if err != nil {
+		return false, false, fmt.Errorf("storage: swap topic etag: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return false, n > 0, err
+}

@@ -57,6 +57,9 @@ type story struct {
 	reps  []Signature
 	start int64 // unix nanoseconds of the centre's publication
 	gen   int64
+	// early is set while reps[0] is a member that Restore met before
+	// the centre.
+	early bool
 }
 
 // generation holds the lookup tables of the items published in one half
@@ -183,19 +186,33 @@ func (ix *Index) Add(d Doc) (storyID int64, joined bool) {
 }
 
 // Restore puts back an item whose story was decided before (by Add, and
-// stored), as when the daemon starts: no decision is made. The first item
-// restored for a story becomes its centre, so items must be restored in
-// publication order.
+// stored), as when the daemon starts: no decision is made. A story's
+// centre is the item whose id is the story's, wherever it comes: Add
+// makes the first item of a story its centre, whatever its publication,
+// and a restory (Add in publication order) the earliest published. The
+// other members are remembered in the order they come, which should be
+// the order they joined: the order of their ids.
 func (ix *Index) Restore(storyID int64, d Doc) {
 	t := d.Published.UnixNano()
 	g := ix.advance(t)
 	if g == nil {
 		return
 	}
-	if st, ok := ix.stories[storyID]; !ok {
-		ix.stories[storyID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num}
+	st, ok := ix.stories[storyID]
+	switch {
+	case !ok:
+		ix.stories[storyID] = &story{reps: []Signature{d.Sig}, start: t, gen: g.num, early: d.ID != storyID}
 		g.stories = append(g.stories, storyID)
-	} else if len(st.reps) < maxReps {
+	case st.early && d.ID == storyID:
+		// The centre comes after members: it takes their place first,
+		// and its publication and generation become the story's.
+		st.reps = slices.Insert(st.reps, 0, d.Sig)[:min(len(st.reps)+1, maxReps)]
+		if old := ix.gens[st.gen]; st.gen != g.num && old != nil {
+			old.stories = slices.DeleteFunc(old.stories, func(s int64) bool { return s == storyID })
+			g.stories = append(g.stories, storyID)
+		}
+		st.start, st.gen, st.early = t, g.num, false
+	case len(st.reps) < maxReps:
 		st.reps = append(st.reps, d.Sig)
 	}
 	ix.insert(g, storyID, &d.Sig)
@@ -380,21 +397,49 @@ func (ix *Index) match(member, sig *Signature) (score float64, ok bool, text flo
 		return 0, false, 0
 	}
 	sim := Similarity(member, sig)
-	text = ix.textOverlap(member, sig)
+	sw := ix.sharedWeight(member, sig)
+	text, exact := ix.textOverlap(member, sw)
 	if sim < ix.cfg.SameText && (text < ix.cfg.MinText || shared < ix.cfg.MinTitleShared) {
 		return 0, false, text
 	}
 	title := ix.weightedOverlap(member.Title, sig.Title, sig.Terms, ix.docW)
 	ok = sim >= ix.cfg.SameText || title >= ix.cfg.MinTitleOverlap
+	if ok && !exact {
+		// The bound decided; the score ranks matches, so it is exact.
+		text = ix.overlapOf(member, sw)
+	}
 	return sim + text + title, ok, text
 }
 
 // textOverlap is the weighted overlap of the terms of a member and a new
-// item: the weight they share over the lighter one's. The member's weight
-// costs a look-up per word, so it is summed only when the decision needs
-// it: when the shared weight is at least the thresholds' share of the new
-// item's weight, the overlap is too, and that lower bound is returned.
-func (ix *Index) textOverlap(member, sig *Signature) float64 {
+// item, which share the weight shared: that weight over the lighter one's.
+// The member's weight costs a look-up per word, so it is summed only when
+// the decision needs it: when the shared weight is at least the
+// thresholds' share of the new item's weight, the overlap is too, and that
+// lower bound is returned with exact false. The bound decides thresholds,
+// never a score (see match).
+func (ix *Index) textOverlap(member *Signature, shared float64) (overlap float64, exact bool) {
+	if shared == 0 || ix.docWSum == 0 {
+		return 0, true
+	}
+	if lower := shared / ix.docWSum; lower >= max(ix.cfg.MinText, ix.cfg.MinCentre) {
+		return lower, false
+	}
+	return ix.overlapOf(member, shared), true
+}
+
+// overlapOf is the exact overlap: shared over the weight of the lighter
+// of member and the new item.
+func (ix *Index) overlapOf(member *Signature, shared float64) float64 {
+	var wa float64
+	for _, w := range member.Terms {
+		wa += ix.weight(w)
+	}
+	return shared / min(wa, ix.docWSum)
+}
+
+// sharedWeight is the weight of the terms a member and the new item share.
+func (ix *Index) sharedWeight(member, sig *Signature) float64 {
 	a, b := member.Terms, sig.Terms
 	var shared float64
 	for i, j := 0, 0; i < len(a) && j < len(b); {
@@ -409,17 +454,7 @@ func (ix *Index) textOverlap(member, sig *Signature) float64 {
 			j++
 		}
 	}
-	if shared == 0 || ix.docWSum == 0 {
-		return 0
-	}
-	if lower := shared / ix.docWSum; lower >= max(ix.cfg.MinText, ix.cfg.MinCentre) {
-		return lower
-	}
-	var wa float64
-	for _, w := range a {
-		wa += ix.weight(w)
-	}
-	return shared / min(wa, ix.docWSum)
+	return shared
 }
 
 // insert makes story s a candidate for items that share a term or a

@@ -267,6 +267,89 @@ func TestRestore(t *testing.T) {
 	}
 }
 
+// TestRestoreOrder checks that a restored story's centre is the item
+// whose id is the story's, whatever the order items come in: storage
+// restores in id order, but the centre is not always the least id (a
+// restory adds items in publication order), nor the earliest published
+// (live ingest adds them as they arrive).
+func TestRestoreOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		// arrange returns the items in the order Add saw them.
+		arrange func(docs []Doc) []Doc
+	}{
+		{"ingest out of publication order", func(docs []Doc) []Doc {
+			r := rand.New(rand.NewPCG(5, 1))
+			for i := range docs {
+				docs[i].Published = docs[i].Published.Add(time.Duration(r.IntN(12*60)-6*60) * time.Minute)
+			}
+			return docs
+		}},
+		{"restory: publication order, ids out of it", func(docs []Doc) []Doc {
+			r := rand.New(rand.NewPCG(6, 1))
+			for i, j := range r.Perm(len(docs)) {
+				docs[i].ID = int64(j + 1)
+			}
+			return docs
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs := tt.arrange(synthetic(2000, 13))
+			orig := NewIndex(DefaultConfig())
+			stored := map[int64]int64{} // item id → story
+			for _, d := range docs[:1500] {
+				stored[d.ID], _ = orig.Add(d)
+			}
+			byID := slices.Clone(docs[:1500])
+			slices.SortFunc(byID, func(a, b Doc) int { return cmpInt64(a.ID, b.ID) })
+			byTime := slices.Clone(docs[:1500])
+			slices.SortStableFunc(byTime, func(a, b Doc) int { return a.Published.Compare(b.Published) })
+			for _, order := range []struct {
+				name string
+				docs []Doc
+			}{{"id order", byID}, {"publication order", byTime}} {
+				restored := NewIndex(DefaultConfig())
+				for _, d := range order.docs {
+					restored.Restore(stored[d.ID], d)
+				}
+				moved := 0
+				for id, st := range orig.stories {
+					rs := restored.stories[id]
+					if rs == nil {
+						t.Fatalf("%s: story %d not restored", order.name, id)
+					}
+					if rs.start != st.start || rs.gen != st.gen || !slices.Equal(rs.reps[0].Terms, st.reps[0].Terms) {
+						t.Fatalf("%s: story %d restored with another centre", order.name, id)
+					}
+					if len(st.reps) > 1 {
+						moved++
+					}
+				}
+				if moved == 0 {
+					t.Fatal("no story of two items: the test checks nothing")
+				}
+				if len(orig.stories) != len(restored.stories) {
+					t.Errorf("%s: %d stories restored, %d open", order.name, len(restored.stories), len(orig.stories))
+				}
+			}
+			// Restored as storage does, the index goes on deciding as the
+			// original would.
+			restored := NewIndex(DefaultConfig())
+			for _, d := range byID {
+				restored.Restore(stored[d.ID], d)
+			}
+			for _, d := range docs[1500:] {
+				s1, j1 := orig.Add(d)
+				s2, j2 := restored.Add(d)
+				if s1 != s2 || j1 != j2 {
+					t.Fatalf("item %d: restored index says story %d (%v), original %d (%v)", d.ID, s2, j2, s1, j1)
+				}
+			}
+		})
+	}
+}
+
 func TestSignatureEncoding(t *testing.T) {
 	tests := []struct{ title, content string }{
 		{"", ""},
@@ -359,4 +442,59 @@ func TestStripDateline(t *testing.T) {
 			t.Errorf("stripDateline(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// TestMatchScoreExact checks that the score ranking the stories an item
+// matches uses the exact text overlap, also when a lower bound of it was
+// enough to pass the thresholds: otherwise which story wins would depend on
+// which comparisons took the shortcut.
+func TestMatchScoreExact(t *testing.T) {
+	docs := synthetic(800, 3)
+	ix := NewIndex(DefaultConfig())
+	// overlap returns the exact text overlap of a and b, and whether its
+	// lower bound (shared weight over b's) passes the thresholds while
+	// being less.
+	overlap := func(a, b *Signature) (exact float64, boundDiffers bool) {
+		var shared, wa, wb float64
+		for _, w := range a.Terms {
+			wa += ix.weight(w)
+			if _, ok := slices.BinarySearch(b.Terms, w); ok {
+				shared += ix.weight(w)
+			}
+		}
+		for _, w := range b.Terms {
+			wb += ix.weight(w)
+		}
+		if shared == 0 {
+			return 0, false
+		}
+		exact, lower := shared/min(wa, wb), shared/wb
+		return exact, lower >= max(ix.cfg.MinText, ix.cfg.MinCentre) && lower < exact-1e-9
+	}
+	bounded := 0
+	for _, d := range docs {
+		ix.best(&d.Sig, d.Published.UnixNano()) // weighs d's terms
+		for _, st := range ix.stories {
+			for i := range st.reps {
+				m := &st.reps[i]
+				score, ok, _ := ix.match(m, &d.Sig)
+				if !ok {
+					continue
+				}
+				text, differs := overlap(m, &d.Sig)
+				if differs {
+					bounded++
+				}
+				want := Similarity(m, &d.Sig) + text + ix.weightedOverlap(m.Title, d.Sig.Title, d.Sig.Terms, ix.docW)
+				if math.Abs(score-want) > 1e-9 {
+					t.Fatalf("item %d: score %.6f, want %.6f (exact text overlap %.6f)", d.ID, score, want, text)
+				}
+			}
+		}
+		ix.Add(d)
+	}
+	if bounded == 0 {
+		t.Fatal("no match passed on a lower bound less than the overlap: the test checks nothing")
+	}
+	t.Logf("%d matches passed on a lower bound less than the overlap", bounded)
 }

@@ -44,7 +44,18 @@ type HubOptions struct {
 	Lease, MinLease, MaxLease time.Duration
 	// AllowPrivate lets callbacks be private and loopback addresses.
 	AllowPrivate bool
+	// MaxPerTopic and MaxPerHost bound the subscriptions to one topic and
+	// those whose callbacks are on one host, so that subscribers cannot
+	// grow the database and every delivery without bound
+	// (DefaultMaxPerTopic, DefaultMaxPerHost). A renewal always passes.
+	MaxPerTopic, MaxPerHost int
 }
+
+// Defaults of HubOptions' limits.
+const (
+	DefaultMaxPerTopic = 1000
+	DefaultMaxPerHost  = 100
+)
 
 // Limits of subscription requests (the spec's and our own).
 const (
@@ -87,9 +98,15 @@ func NewHub(opts HubOptions) *Hub {
 	if opts.Client == nil {
 		opts.Client = hubClient(opts.Timeout, opts.AllowPrivate)
 	}
+	if opts.MaxPerTopic <= 0 {
+		opts.MaxPerTopic = DefaultMaxPerTopic
+	}
+	if opts.MaxPerHost <= 0 {
+		opts.MaxPerHost = DefaultMaxPerHost
+	}
 	h := &Hub{opts: opts, now: time.Now,
 		q:    newQueue(opts.Log, opts.Attempts, opts.Backoff, opts.Concurrency),
-		news: announcer{store: opts.ETags, log: opts.Log}}
+		news: announcer{store: opts.ETags}}
 	h.SetTopics(nil)
 	return h
 }
@@ -147,6 +164,18 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case known:
 		req.topic = topic
+		if req.mode == "subscribe" {
+			full, err := h.full(r.Context(), req)
+			if err != nil {
+				h.opts.Log.Error("websub: count subscriptions", "err", err)
+				http.Error(w, "the hub cannot take subscriptions now; try again later", http.StatusServiceUnavailable)
+				return
+			}
+			if full != "" {
+				http.Error(w, full, http.StatusTooManyRequests)
+				return
+			}
+		}
 		h.q.submit("verify "+req.topic+" "+req.callback, job{name: req.mode + " " + req.callback + " to " + req.topic,
 			do: func(ctx context.Context) error { return h.verify(ctx, req) }})
 	case req.mode == "unsubscribe":
@@ -163,6 +192,52 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusAccepted)
 	io.WriteString(w, "accepted: the hub will verify the request at the callback\n")
+}
+
+// full returns why a subscription request is over the hub's limits, or ""
+// when it may proceed: a renewal of a subscription always may.
+func (h *Hub) full(ctx context.Context, req request) (string, error) {
+	now := h.now()
+	subs, err := h.opts.Store.Subscriptions(ctx, req.topic, now)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range subs {
+		if s.Callback == req.callback {
+			return "", nil
+		}
+	}
+	if len(subs) >= h.opts.MaxPerTopic {
+		return fmt.Sprintf("this topic has the most subscriptions the hub takes (%d)", h.opts.MaxPerTopic), nil
+	}
+	host := callbackHost(req.callback)
+	n := 0
+	for _, topic := range *h.topics.Load() {
+		list := subs
+		if topic != req.topic {
+			if list, err = h.opts.Store.Subscriptions(ctx, topic, now); err != nil {
+				return "", err
+			}
+		}
+		for _, s := range list {
+			if callbackHost(s.Callback) == host {
+				n++
+			}
+		}
+	}
+	if n >= h.opts.MaxPerHost {
+		return fmt.Sprintf("callbacks on %s have the most subscriptions the hub takes per host (%d)", host, h.opts.MaxPerHost), nil
+	}
+	return "", nil
+}
+
+// callbackHost is the host name a limit counts callbacks by.
+func callbackHost(callback string) string {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // request is a well-formed (un)subscription request.
@@ -296,6 +371,12 @@ func (h *Hub) verify(ctx context.Context, req request) error {
 		log.Info("websub: unsubscribed")
 		return nil
 	}
+	// Requests verified at once may together pass a limit each passed alone.
+	if full, err := h.full(ctx, req); err != nil {
+		return err
+	} else if full != "" {
+		return h.deny(ctx, req, full)
+	}
 	sub := feedmill.Subscription{Topic: req.topic, Callback: req.callback, Secret: req.secret, Expires: start.Add(req.lease)}
 	if err := h.opts.Store.SaveSubscription(ctx, sub); err != nil {
 		return err
@@ -316,10 +397,8 @@ func (h *Hub) deny(ctx context.Context, req request, reason string) error {
 // It never blocks.
 func (h *Hub) Publish(u Update) {
 	h.q.submit("topic "+u.Topic, job{name: "publish " + u.Topic, do: func(ctx context.Context) error {
-		news, err := h.news.isNew(ctx, u)
-		if err != nil || !news {
-			return err
-		}
+		// Read the subscribers first: once isNew has recorded u as
+		// announced, a retry of this job would not deliver it.
 		now := h.now()
 		if n, err := h.opts.Store.PruneSubscriptions(ctx, now); err != nil {
 			return err
@@ -330,11 +409,14 @@ func (h *Hub) Publish(u Update) {
 		if err != nil {
 			return err
 		}
+		news, err := h.news.isNew(ctx, u)
+		if err != nil || !news {
+			return err
+		}
 		for _, s := range subs {
 			h.q.submit("deliver "+s.Topic+" "+s.Callback, job{name: "deliver " + s.Topic + " to " + s.Callback,
 				do: func(ctx context.Context) error { return h.deliver(ctx, s, u) }})
 		}
-		h.news.announced(ctx, u)
 		return nil
 	}})
 }

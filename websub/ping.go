@@ -29,7 +29,7 @@ func NewPinger(hubURL string, opts Options) *Pinger {
 	}
 	return &Pinger{hub: hubURL, opts: opts,
 		q:      newQueue(opts.Log, opts.Attempts, opts.Backoff, opts.Concurrency),
-		topics: announcer{store: opts.ETags, log: opts.Log}}
+		topics: announcer{store: opts.ETags}}
 }
 
 // Publish pings the hub about u's topic when u is new. It never blocks.
@@ -42,7 +42,6 @@ func (p *Pinger) Publish(u Update) {
 		p.q.submit("ping "+u.Topic, job{name: "ping " + p.hub + " about " + u.Topic, do: func(ctx context.Context) error {
 			return p.ping(ctx, u.Topic)
 		}})
-		p.topics.announced(ctx, u)
 		return nil
 	}})
 }

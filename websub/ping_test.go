@@ -114,3 +114,29 @@ func TestPingerRestart(t *testing.T) {
 		t.Errorf("pings after a restart %v, want b.atom only", got)
 	}
 }
+
+// TestPingersShareDatabase: two daemons (two Pingers, each with its own
+// handle on one database) render the same versions of a topic; each
+// change is pinged once, by one of them, not once per daemon.
+func TestPingersShareDatabase(t *testing.T) {
+	hub := newTestHubServer(t)
+	path := dbPath(t)
+	var ps []*Pinger
+	for range 2 {
+		p := NewPinger(hub.srv.URL, Options{ETags: openDB(t, path), Backoff: time.Millisecond})
+		t.Cleanup(p.Close)
+		ps = append(ps, p)
+	}
+	for i, v := range []string{"v1", "v2", "v2", "v3"} {
+		for _, p := range ps {
+			p.Publish(update(topic("a.atom"), v))
+		}
+		for _, p := range ps {
+			waitIdle(t, p.q)
+		}
+		want := []int{0, 1, 1, 2}[i] // v1 is the first version; v2 again is no change
+		if got := hub.topics(t); len(got) != want {
+			t.Errorf("after %s published by both daemons: %d pings %v, want %d", v, len(got), got, want)
+		}
+	}
+}

@@ -10,7 +10,9 @@
 // documents whose ETag differs from the one last announced for their topic
 // are announced. The last ETags are kept in the database, so a change made
 // while the daemon was down is announced when it starts; the first version
-// ever seen of a topic is only remembered.
+// ever seen of a topic is only remembered. Each is recorded with a
+// compare-and-set in the database, so when several daemons share one, each
+// change is announced by exactly one of them.
 package websub
 
 import (
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill"
+	"github.com/feedmill/feedmill/redact"
 )
 
 // Update is a version of a topic's content.
@@ -35,10 +38,13 @@ type Update struct {
 	Body []byte
 }
 
-// ETagStore remembers the ETag last announced for each topic.
+// ETagStore remembers the ETag last announced for each topic, in a
+// database several daemons may share.
 type ETagStore interface {
-	TopicETags(ctx context.Context) (map[string]string, error)
-	SetTopicETag(ctx context.Context, topic, etag string) error
+	// SwapTopicETag records etag for topic unless it already is, as one
+	// atomic compare-and-set: changed reports that it replaced a
+	// different ETag, first that topic had none.
+	SwapTopicETag(ctx context.Context, topic, etag string) (first, changed bool, err error)
 }
 
 // Options are the settings shared by Pinger and Hub; zero values take the
@@ -92,60 +98,36 @@ func (o *Options) defaults() {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	// Topics of private outputs carry their key, and callbacks may carry
+	// a subscriber's token: neither may reach the log.
+	o.Log = slog.New(redact.Handler(o.Log.Handler()))
 }
 
 // announcer decides which updates are news: those whose ETag differs from
 // the last announced for their topic. Its methods run in the queue's one
 // goroutine per topic, so a topic is never checked twice at once.
 type announcer struct {
-	store  ETagStore
-	log    *slog.Logger
-	mu     sync.Mutex
-	last   map[string]string
-	loaded bool
+	store ETagStore
+	mu    sync.Mutex
+	last  map[string]string // without a store
 }
 
 // isNew reports whether u differs from what was last announced for its
-// topic. The first version of a topic ever seen is remembered, not news.
+// topic, and records u as announced. With a store that is one
+// compare-and-set in the database, never a memory of it, so of several
+// daemons sharing the database exactly one finds each change new. The
+// first version of a topic ever seen is remembered, not news.
 func (a *announcer) isNew(ctx context.Context, u Update) (bool, error) {
+	if a.store != nil {
+		_, changed, err := a.store.SwapTopicETag(ctx, u.Topic, u.ETag)
+		return changed, err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.loaded {
+	if a.last == nil {
 		a.last = map[string]string{}
-		if a.store != nil {
-			m, err := a.store.TopicETags(ctx)
-			if err != nil {
-				return false, err
-			}
-			a.last = m
-		}
-		a.loaded = true
 	}
 	prev, seen := a.last[u.Topic]
-	if seen && prev == u.ETag {
-		return false, nil
-	}
-	if !seen {
-		a.remember(ctx, u)
-		return false, nil
-	}
-	return true, nil
-}
-
-// announced records that u was announced.
-func (a *announcer) announced(ctx context.Context, u Update) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.remember(ctx, u)
-}
-
-func (a *announcer) remember(ctx context.Context, u Update) {
 	a.last[u.Topic] = u.ETag
-	if a.store == nil {
-		return
-	}
-	if err := a.store.SetTopicETag(ctx, u.Topic, u.ETag); err != nil {
-		// The next start may announce this version again: harmless.
-		a.log.Warn("websub: remember the announced version", "topic", u.Topic, "err", err)
-	}
+	return seen && prev != u.ETag, nil
 }

@@ -12,7 +12,9 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("migrate", "Usage: feedmill migrate --from FILE.db --to postgres://USER:PASS@HOST/DB\n\n"+
 		"Copy a SQLite database (items, sources, links, topics, feed state, fetch log, raw bodies, meta)\n"+
 		"into PostgreSQL, keeping item ids, and check that every table has as many rows on both sides.\n"+
-		"Safe to run again: rows already copied are updated, not duplicated. Stop the daemon first.\n\n")
+		"The source is read in one snapshot; the copied tables of the target are replaced in one\n"+
+		"transaction, so a run again makes them equal to the source again (deletions included)\n"+
+		"and a failed run changes nothing. No daemon may use the target meanwhile.\n\n")
 	from := fs.String("from", "", "the SQLite database file to copy")
 	to := fs.String("to", "", "the PostgreSQL database URL to copy into (created tables are migrated first)")
 	if err := e.parseFlags(fs, args); err != nil {
@@ -39,11 +41,16 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	defer dst.Close()
 	fmt.Fprintf(e.stdout, "copying %s into %s\n", *from, dst.Path())
 	last := ""
-	counts, err := dst.Import(ctx, src, func(table string, done, total int64) {
-		if table != last || done == total || done%10000 == 0 {
-			fmt.Fprintf(e.stdout, "  %-12s %d/%d rows\n", table, done, total)
-		}
-		last = table
+	var counts []postgres.TableCount
+	err = src.Snapshot(ctx, func(snap *storage.Snapshot) error {
+		var err error
+		counts, err = dst.Import(ctx, snap, func(table string, done, total int64) {
+			if table != last || done == total || done%10000 == 0 {
+				fmt.Fprintf(e.stdout, "  %-12s %d/%d rows\n", table, done, total)
+			}
+			last = table
+		})
+		return err
 	})
 	for _, c := range counts {
 		status := "ok"

@@ -138,3 +138,65 @@ func readFeedURLOf(t *testing.T, cfg, name string) string {
 	}
 	return m[1]
 }
+
+// TestMigrateAgainAfterPrune runs migrate, deletes items from SQLite (a
+// prune, with its tombstones, and a removed feed's rows), and runs migrate
+// again: it must succeed and leave PostgreSQL with exactly the rows of
+// SQLite, not the union of both copies.
+func TestMigrateAgainAfterPrune(t *testing.T) {
+	pgURL := pgtest.URL(t)
+	sqlitePath := filepath.Join(t.TempDir(), "feedmill.db")
+	src, err := storage.Open(t.Context(), sqlitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, feed := range []string{"a", "b"} {
+		b := feedmill.Batch{Feed: feed, URL: "http://127.0.0.1/" + feed, FetchedAt: time.Now()}
+		for i := range 5 {
+			k := fmt.Sprintf("%s-%d", feed, i)
+			b.Items = append(b.Items, feedmill.Item{Key: "guid:" + k, Link: "http://127.0.0.1/" + k, LinkKey: "key:" + k,
+				Title: "item " + k, Hash: "h" + k, Published: day.Add(time.Duration(i) * time.Hour)})
+		}
+		if _, err := src.Ingest(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	migrate := func(run int) string {
+		t.Helper()
+		r := runFeedmill(t, nil, "migrate", "--from", sqlitePath, "--to", pgURL)
+		if r.code != 0 {
+			t.Fatalf("migrate run %d: exit %d\n%s%s", run, r.code, r.stdout, r.stderr)
+		}
+		return r.stdout
+	}
+	migrate(1)
+	res, err := src.Prune(t.Context(), storage.Retention{MaxItemsPerFeed: 2})
+	if err != nil || res.Deleted() != 6 {
+		t.Fatalf("prune: %+v, %v; want 6 items deleted", res, err)
+	}
+	out := migrate(2)
+	for _, table := range []string{"items", "links", "sources", "tombstones", "link_tombstones"} {
+		m := regexp.MustCompile(`(?m)^` + table + `\s+sqlite\s+(\d+)\s+postgres\s+(\d+)\s+ok$`).FindStringSubmatch(out)
+		if m == nil || m[1] != m[2] {
+			t.Errorf("migrate run 2: no matching count line for %s in:\n%s", table, out)
+		}
+	}
+	dst, err := postgres.Open(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	a, err := src.Items(t.Context(), feedmill.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dst.Items(t.Context(), feedmill.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 4 || fmt.Sprintf("%+v", a) != fmt.Sprintf("%+v", b) {
+		t.Errorf("after the second migrate:\nsqlite   %d items %+v\npostgres %d items %+v", len(a), a, len(b), b)
+	}
+}

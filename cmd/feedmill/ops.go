@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,9 @@ type ops struct {
 	readers *readers.Counter
 	// sched is the scheduler of the running configuration; nil between two.
 	sched atomic.Pointer[poller.Scheduler]
+	// reloadingFrom, while a reload is applied, is the scheduler it
+	// replaces: /healthz reports "reloading" until a new one runs.
+	reloadingFrom atomic.Pointer[poller.Scheduler]
 }
 
 // newOps builds the metrics and the reader counter, restoring the reader
@@ -51,19 +55,31 @@ func newOps(ctx context.Context, a *app, log *slog.Logger) *ops {
 	return o
 }
 
-// health reports whether the current scheduler ticked on time.
+// health reports whether the current scheduler ticked on time, or
+// server.ErrReloading while a reload replaces it.
 func (o *ops) health(now time.Time) error {
 	s := o.sched.Load()
+	if from := o.reloadingFrom.Load(); from != nil {
+		if s == nil || s == from || !s.Running() {
+			return server.ErrReloading
+		}
+		o.reloadingFrom.CompareAndSwap(from, nil)
+	}
 	if s == nil {
 		return errors.New("scheduler not running")
 	}
 	return s.Health(now)
 }
 
-// observe counts one request of an output in the metrics and the readers.
+// observe counts one request of an output in the metrics, and in the
+// readers when it was answered with the feed (200) or told it had not
+// changed (304): a 404 for a private output asked without its key, or a
+// 400, is no reader.
 func (o *ops) observe(r server.Request) {
 	o.metrics.Served(r.Output, r.Format, r.Status)
-	o.readers.Record(r.Output, r.Format, r.UserAgent, r.RemoteAddr, time.Now())
+	if r.Status == http.StatusOK || r.Status == http.StatusNotModified {
+		o.readers.Record(r.Output, r.Format, r.UserAgent, r.RemoteAddr, time.Now())
+	}
 }
 
 // wire sets the operations hooks of a server config for a's current

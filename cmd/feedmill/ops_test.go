@@ -190,6 +190,11 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("conditional GET: %d", code)
 	}
 
+	// A request answered 400 is counted in the metrics, not as a reader.
+	if code, _ := body(t, "GET", d.base+"/feeds/all.rss?before=garbage", "User-Agent", "Prober/1.0"); code != 400 {
+		t.Errorf("bad cursor: %d, want 400", code)
+	}
+
 	resp, err = http.Get(d.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +241,7 @@ func TestOpsEndpoints(t *testing.T) {
 		{"feedmill_items_total", map[string]string{"feed": "f0", "outcome": "new"}, 2},
 		{"feedmill_output_requests_total", map[string]string{"output": "all", "format": "atom", "code": "304"}, 1},
 		{"feedmill_output_requests_total", map[string]string{"output": "all", "format": "rss", "code": "200"}, 1},
+		{"feedmill_output_requests_total", map[string]string{"output": "all", "format": "rss", "code": "400"}, 1},
 		{"feedmill_output_readers", map[string]string{"output": "all", "kind": "services"}, 42},
 		{"feedmill_output_readers", map[string]string{"output": "all", "kind": "direct"}, 1},
 		// Two unrelated items: no story of two items or more.

@@ -104,6 +104,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}()
 		pruned := a.startRetention(schedCtx, log)
 		next := waitForReload(runCtx, hup, e, a, log)
+		if next != nil {
+			o.reloadingFrom.Store(sched) // healthy while the reload runs
+		}
 		stopSched()
 		<-done
 		<-pruned
@@ -188,11 +191,17 @@ func waitForReload(ctx context.Context, hup <-chan os.Signal, e *env, a *app, lo
 	}
 }
 
-// printOutputs prints the subscribe URLs of the public outputs.
+// printOutputs prints the subscribe URLs of the outputs. A private
+// output's URL is printed without its key, since stdout ends up in logs
+// (the journal under systemd); `feedmill outputs` shows the keys.
 func printOutputs(e *env, sc server.Config) {
 	for _, o := range sc.Outputs {
 		for _, f := range feedgen.Formats {
-			fmt.Fprintf(e.stdout, "  %-24s %s\n", o.Name+" ("+string(f)+")", o.URL(f))
+			note := ""
+			if o.Private() {
+				note = " (private: add ?key=…)"
+			}
+			fmt.Fprintf(e.stdout, "  %-24s %s%s\n", o.Name+" ("+string(f)+")", o.PublicURL(f), note)
 		}
 	}
 }

@@ -48,6 +48,7 @@ type Store interface {
 	PruneSubscriptions(ctx context.Context, now time.Time) (int64, error)
 	TopicETags(ctx context.Context) (map[string]string, error)
 	SetTopicETag(ctx context.Context, topic, etag string) error
+	SwapTopicETag(ctx context.Context, topic, etag string) (first, changed bool, err error)
 
 	// Retention.
 	Prune(ctx context.Context, r storage.Retention) (storage.PruneResult, error)

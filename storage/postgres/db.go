@@ -66,11 +66,17 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Redact returns url without its password, for messages and logs.
+// Redact returns url without its password, for messages and logs: the
+// userinfo password is masked and a password query parameter (libpq
+// accepts ?password=...) is dropped.
 func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "postgres://…"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -53,105 +53,129 @@ type TableCount struct {
 // importBatch is the rows per INSERT statement and transaction.
 const importBatch = 500
 
-// Import copies every table of src into the database, keeping ids (so
-// output entry ids do not change), with upserts: running it again copies
-// the source again without duplicating anything. progress, when not nil,
-// is called as rows are copied. It returns the row counts of every table
-// in both databases; a difference is an error too. Lease columns are not
-// copied: a migrated feed is due as it was and claimed by no one.
+// Import makes the database's copied tables equal to src, keeping ids (so
+// output entry ids do not change): in one transaction it empties every
+// table of importTables, copies each table src has, checks the row counts
+// and commits, so running it again (after the source deleted rows, too)
+// gives the same result and a failed run leaves the database as it was.
+// src should be one snapshot (storage.DB.Snapshot), or the foreign keys
+// may not hold in the copy. progress, when not nil, is called as rows are
+// copied. It returns the row counts of every table in both databases; a
+// difference is an error too. Lease columns are not copied: a migrated
+// feed is due as it was and claimed by no one.
 func (db *DB) Import(ctx context.Context, src TableReader, progress func(table string, done, total int64)) ([]TableCount, error) {
 	var counts []TableCount
-	for _, t := range importTables {
-		if ok, err := src.HasTable(ctx, t.name); err != nil {
-			return counts, err
-		} else if !ok {
-			continue
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		counts = counts[:0]
+		names := make([]string, len(importTables))
+		for i, t := range importTables {
+			names[i] = t.name
 		}
-		total, err := src.CountRows(ctx, t.name)
-		if err != nil {
-			return counts, err
+		// One statement, so the foreign keys between them do not matter.
+		if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(names, ", ")); err != nil {
+			return fmt.Errorf("postgres: import: empty the tables: %w", err)
 		}
-		targetCols, err := db.columns(ctx, t.name)
-		if err != nil {
-			return counts, err
+		for _, t := range importTables {
+			c, ok, err := importTable1(ctx, tx, src, t, progress)
+			if err != nil {
+				return err
+			}
+			if ok {
+				counts = append(counts, c)
+			}
 		}
-		var batch [][]any
-		var cols []string // the source's columns the target has
-		var idx []int
-		var done int64
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
+		var bad []string
+		for _, c := range counts {
+			if c.Source != c.Target {
+				bad = append(bad, fmt.Sprintf("%s: %d rows in the source, %d in PostgreSQL", c.Table, c.Source, c.Target))
 			}
-			if err := db.upsert(ctx, t, cols, batch); err != nil {
-				return fmt.Errorf("postgres: import %s: %w", t.name, err)
-			}
-			done += int64(len(batch))
-			batch = batch[:0]
-			if progress != nil {
-				progress(t.name, done, total)
-			}
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("postgres: import: counts differ (did the source change during the copy?): %s",
+				strings.Join(bad, "; "))
+		}
+		// Every process's output caches rebuild.
+		_, err := tx.Exec(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'items_version'`)
+		return err
+	})
+	return counts, err
+}
+
+// importTable1 copies one table of src, if src has it, into the emptied
+// table of tx.
+func importTable1(ctx context.Context, tx pgx.Tx, src TableReader, t importTable, progress func(table string, done, total int64)) (TableCount, bool, error) {
+	if ok, err := src.HasTable(ctx, t.name); err != nil || !ok {
+		return TableCount{}, false, err
+	}
+	total, err := src.CountRows(ctx, t.name)
+	if err != nil {
+		return TableCount{}, false, err
+	}
+	targetCols, err := columns(ctx, tx, t.name)
+	if err != nil {
+		return TableCount{}, false, err
+	}
+	var batch [][]any
+	var cols []string // the source's columns the target has
+	var idx []int
+	var done int64
+	flush := func() error {
+		if len(batch) == 0 {
 			return nil
 		}
-		err = src.ReadTable(ctx, t.name, func(srcCols []string, vals []any) error {
-			if cols == nil {
-				for i, c := range srcCols {
-					if _, ok := targetCols[c]; ok && !strings.HasPrefix(c, "lease_") && c != "claimed_at" {
-						cols, idx = append(cols, c), append(idx, i)
-					}
+		if err := upsert(ctx, tx, t, cols, batch); err != nil {
+			return fmt.Errorf("postgres: import %s: %w", t.name, err)
+		}
+		done += int64(len(batch))
+		batch = batch[:0]
+		if progress != nil {
+			progress(t.name, done, total)
+		}
+		return nil
+	}
+	err = src.ReadTable(ctx, t.name, func(srcCols []string, vals []any) error {
+		if cols == nil {
+			for i, c := range srcCols {
+				if _, ok := targetCols[c]; ok && !strings.HasPrefix(c, "lease_") && c != "claimed_at" {
+					cols, idx = append(cols, c), append(idx, i)
 				}
 			}
-			row := make([]any, len(idx))
-			for j, i := range idx {
-				row[j] = convert(vals[i], targetCols[cols[j]])
-			}
-			batch = append(batch, row)
-			if len(batch) == importBatch {
-				return flush()
-			}
-			return nil
-		})
-		if err == nil {
-			err = flush()
 		}
-		if err != nil {
-			return counts, err
+		row := make([]any, len(idx))
+		for j, i := range idx {
+			row[j] = convert(vals[i], targetCols[cols[j]])
 		}
-		if progress != nil && done == 0 {
-			progress(t.name, 0, total)
+		batch = append(batch, row)
+		if len(batch) == importBatch {
+			return flush()
 		}
-		if t.identity {
-			if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t.name+`', 'id'),
-				greatest((SELECT max(id) FROM `+t.name+`), 1))`); err != nil {
-				return counts, fmt.Errorf("postgres: import %s: sequence: %w", t.name, err)
-			}
-		}
-		var n int64
-		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+t.name).Scan(&n); err != nil {
-			return counts, err
-		}
-		counts = append(counts, TableCount{Table: t.name, Source: total, Target: n})
+		return nil
+	})
+	if err == nil {
+		err = flush()
 	}
-	// Every process's output caches rebuild.
-	if _, err := db.pool.Exec(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'items_version'`); err != nil {
-		return counts, err
+	if err != nil {
+		return TableCount{}, false, err
 	}
-	var bad []string
-	for _, c := range counts {
-		if c.Source != c.Target {
-			bad = append(bad, fmt.Sprintf("%s: %d rows in the source, %d in PostgreSQL", c.Table, c.Source, c.Target))
+	if progress != nil && done == 0 {
+		progress(t.name, 0, total)
+	}
+	if t.identity {
+		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t.name+`', 'id'),
+			greatest((SELECT max(id) FROM `+t.name+`), 1))`); err != nil {
+			return TableCount{}, false, fmt.Errorf("postgres: import %s: sequence: %w", t.name, err)
 		}
 	}
-	if len(bad) > 0 {
-		return counts, fmt.Errorf("postgres: import: counts differ (was the target used by a daemon, or the source changed?): %s",
-			strings.Join(bad, "; "))
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+t.name).Scan(&n); err != nil {
+		return TableCount{}, false, err
 	}
-	return counts, nil
+	return TableCount{Table: t.name, Source: total, Target: n}, true, nil
 }
 
 // columns maps the columns of a table to their types.
-func (db *DB) columns(ctx context.Context, table string) (map[string]string, error) {
-	rows, err := db.pool.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
+func columns(ctx context.Context, tx pgx.Tx, table string) (map[string]string, error) {
+	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1`, table)
 	if err != nil {
 		return nil, err
@@ -184,8 +208,8 @@ func convert(v any, typ string) any {
 }
 
 // upsert writes rows in one statement: new keys are inserted, existing
-// ones get the source's values.
-func (db *DB) upsert(ctx context.Context, t importTable, cols []string, rows [][]any) error {
+// ones (a key repeated in the source) get the last values.
+func upsert(ctx context.Context, tx pgx.Tx, t importTable, cols []string, rows [][]any) error {
 	var q strings.Builder
 	q.WriteString("INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") OVERRIDING SYSTEM VALUE VALUES ")
 	args := make([]any, 0, len(rows)*len(cols))
@@ -217,28 +241,24 @@ func (db *DB) upsert(ctx context.Context, t importTable, cols []string, rows [][
 	}
 	if first { // every column is in the key
 		q.Reset()
-		return db.upsertKeysOnly(ctx, t, cols, rows)
+		return upsertKeysOnly(ctx, tx, t, cols, rows)
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, q.String(), args...)
-		return err
-	})
+	_, err := tx.Exec(ctx, q.String(), args...)
+	return err
 }
 
-func (db *DB) upsertKeysOnly(ctx context.Context, t importTable, cols []string, rows [][]any) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		for _, r := range rows {
-			ph := make([]string, len(r))
-			for i := range r {
-				ph[i] = "$" + strconv.Itoa(i+1)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ", ")+") VALUES ("+
-				strings.Join(ph, ", ")+") ON CONFLICT DO NOTHING", r...); err != nil {
-				return err
-			}
+func upsertKeysOnly(ctx context.Context, tx pgx.Tx, t importTable, cols []string, rows [][]any) error {
+	for _, r := range rows {
+		ph := make([]string, len(r))
+		for i := range r {
+			ph[i] = "$" + strconv.Itoa(i+1)
 		}
-		return nil
-	})
+		if _, err := tx.Exec(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ", ")+") VALUES ("+
+			strings.Join(ph, ", ")+") ON CONFLICT DO NOTHING", r...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

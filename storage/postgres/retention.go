@@ -62,7 +62,7 @@ func (db *DB) Prune(ctx context.Context, r storage.Retention) (storage.PruneResu
 			if ids = keep(ids); len(ids) == 0 {
 				continue
 			}
-			n, err := db.deleteBatch(ctx, r, now, &res, `SELECT i.id, f.name FROM items i JOIN feeds f ON f.id = i.feed_id
+			n, err := db.deleteBatch(ctx, r, now, &res, ids, `SELECT i.id, f.name FROM items i JOIN feeds f ON f.id = i.feed_id
 				WHERE i.id = ANY($1) AND i.published < $2`, ids, cutoff)
 			res.Expired += n
 			if err != nil {
@@ -83,7 +83,7 @@ func (db *DB) Prune(ctx context.Context, r storage.Retention) (storage.PruneResu
 				counts[i] = sources[id]
 			}
 			// An item that gained a source since the scan stays.
-			n, err := db.deleteBatch(ctx, r, now, &res, `SELECT i.id, f.name FROM unnest($1::bigint[], $2::bigint[]) AS j(id, n)
+			n, err := db.deleteBatch(ctx, r, now, &res, chunk, `SELECT i.id, f.name FROM unnest($1::bigint[], $2::bigint[]) AS j(id, n)
 				JOIN items i ON i.id = j.id JOIN feeds f ON f.id = i.feed_id
 				WHERE (SELECT count(*) FROM sources s WHERE s.item_id = i.id) = j.n`, chunk, counts)
 			res.OverCap += n
@@ -100,8 +100,8 @@ func (db *DB) Prune(ctx context.Context, r storage.Retention) (storage.PruneResu
 	if err != nil {
 		return res, fmt.Errorf("postgres: prune tombstones: %w", err)
 	}
-	if _, err := db.pool.Exec(ctx, `UPDATE counters SET value = CASE name WHEN 'last_prune' THEN $1 ELSE value + $2 END
-		WHERE name IN ('last_prune', 'items_pruned')`, nanos(now), int64(res.Deleted())); err != nil {
+	// items_pruned was counted by each batch, in its transaction.
+	if _, err := db.pool.Exec(ctx, `UPDATE counters SET value = $1 WHERE name = 'last_prune'`, nanos(now)); err != nil {
 		return res, fmt.Errorf("postgres: prune: %w", err)
 	}
 	return res, nil
@@ -148,23 +148,30 @@ func (db *DB) overCap(ctx context.Context, max int) ([]int64, map[int64]int64, e
 	return ids, sources, rows.Err()
 }
 
-// deleteBatch deletes, in one transaction, the items that pick selects
-// (re-checked in the transaction), except the newest item, after recording
-// their tombstones; it returns how many it deleted (or would).
-func (db *DB) deleteBatch(ctx context.Context, r storage.Retention, now time.Time, res *storage.PruneResult, pick string, args ...any) (int, error) {
+// deleteBatch deletes, in one transaction, the items among ids that pick
+// selects, except the newest item, after recording their tombstones, and
+// adds them to the items_pruned counter; it returns how many it deleted
+// (or would). The rows of ids are locked before pick runs, so pick's
+// re-check sees every source committed before the lock, and an ingest
+// adding a source after it waits for the commit (and then finds the
+// tombstone) rather than losing its row.
+func (db *DB) deleteBatch(ctx context.Context, r storage.Retention, now time.Time, res *storage.PruneResult, ids []int64, pick string, args ...any) (int, error) {
 	pick = `SELECT id, name FROM (` + pick + `) p WHERE id < (SELECT max(id) FROM items)`
 	byFeed := map[string]int{}
 	var picked []int64
 	var tombstones int64
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		clear(byFeed)
+		if !r.DryRun {
+			// Under READ COMMITTED each statement sees what committed
+			// before it started: lock first (in id order, so two pruning
+			// daemons do not deadlock), then re-check in a new statement.
+			if _, err := tx.Exec(ctx, `SELECT id FROM items WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids); err != nil {
+				return err
+			}
+		}
 		var err error
 		if picked, err = pickItems(ctx, tx, pick, args, byFeed); err != nil || len(picked) == 0 || r.DryRun {
-			return err
-		}
-		// Lock them, so a concurrent ingest adding a source waits (and
-		// then finds the tombstone) rather than losing its row.
-		if _, err := tx.Exec(ctx, `SELECT id FROM items WHERE id = ANY($1) FOR UPDATE`, picked); err != nil {
 			return err
 		}
 		at := nanos(now)
@@ -183,6 +190,7 @@ func (db *DB) deleteBatch(ctx context.Context, r storage.Retention, now time.Tim
 			`INSERT INTO link_tombstones (link_key, item_id) SELECT link_key, item_id FROM links WHERE item_id = ANY($1)
 				ON CONFLICT (link_key) DO UPDATE SET item_id = excluded.item_id`,
 			`DELETE FROM items WHERE id = ANY($1)`,
+			`UPDATE counters SET value = value + cardinality($1::bigint[]) WHERE name = 'items_pruned'`,
 		} {
 			if _, err := tx.Exec(ctx, q, picked); err != nil {
 				return err

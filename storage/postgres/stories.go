@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/storage"
@@ -19,13 +21,30 @@ import (
 // process's ingests take turns while grouping is on. Items that daemons
 // store at the same moment do not see each other's signatures: two such
 // items of one event may start two stories until a restory.
+//
+// Ids are not handed out in commit order: an item of another daemon's
+// transaction may commit after an item with a higher id was indexed. So
+// the ids below lastID that the index has not seen (holes) are looked for
+// again at every catch-up, for holeTTL, and then forgotten (a rolled back
+// insert or an item stored with grouping off leaves a hole for good).
 type grouper struct {
 	mu     sync.Mutex
 	on     bool
 	cfg    stories.Config
 	ix     *stories.Index
 	lastID int64
+	// holes are the ids below lastID not seen yet, with when they were
+	// found missing.
+	holes map[int64]time.Time
+	now   func() time.Time
 }
+
+// holeTTL bounds how long an id below the highest seen is looked for: a
+// transaction storing items commits well within it.
+const holeTTL = 10 * time.Minute
+
+// maxHoles bounds the ids looked for again; the oldest go first.
+const maxHoles = 10000
 
 // SetStories turns story grouping on with the thresholds of cfg for the
 // items Ingest stores from now on.
@@ -33,7 +52,7 @@ func (db *DB) SetStories(cfg stories.Config) {
 	g := &db.group
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.on, g.cfg, g.ix = true, cfg, nil
+	g.on, g.cfg, g.ix, g.now = true, cfg, nil, db.now
 }
 
 func (g *grouper) begin(ctx context.Context, tx pgx.Tx) (*grouper, error) {
@@ -76,12 +95,17 @@ func (g *grouper) sync(ctx context.Context, tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(published), 0), coalesce(max(id), 0) FROM items`).Scan(&newest, &maxID); err != nil {
 			return err
 		}
-		g.ix, g.lastID = stories.NewIndex(g.cfg), maxID
+		g.ix, g.lastID, g.holes = stories.NewIndex(g.cfg), maxID, map[int64]time.Time{}
 		rows, err = tx.Query(ctx, `SELECT id, story_id, published, signature FROM items
 			WHERE published >= $1 AND story_id <> 0 ORDER BY id`, newest-2*int64(g.cfg.Window))
 	} else {
+		g.expireHoles()
+		holes := make([]int64, 0, len(g.holes))
+		for id := range g.holes {
+			holes = append(holes, id)
+		}
 		rows, err = tx.Query(ctx, `SELECT id, story_id, published, signature FROM items
-			WHERE id > $1 AND story_id <> 0 ORDER BY id`, g.lastID)
+			WHERE (id > $1 OR id = ANY($2)) AND story_id <> 0 ORDER BY id`, g.lastID, holes)
 	}
 	if err != nil {
 		return err
@@ -93,7 +117,11 @@ func (g *grouper) sync(ctx context.Context, tx pgx.Tx) error {
 		if err := rows.Scan(&id, &storyID, &published, &sig); err != nil {
 			return err
 		}
-		g.lastID = max(g.lastID, id)
+		if _, ok := g.holes[id]; ok {
+			delete(g.holes, id)
+		} else {
+			g.advance(id)
+		}
 		s, err := stories.DecodeSignature(sig)
 		if err != nil {
 			continue
@@ -103,10 +131,48 @@ func (g *grouper) sync(ctx context.Context, tx pgx.Tx) error {
 	return rows.Err()
 }
 
+// advance records that id was seen: the ids between the highest seen
+// before and id become holes.
+func (g *grouper) advance(id int64) {
+	if id <= g.lastID {
+		return
+	}
+	at := g.now()
+	for h := max(g.lastID+1, id-maxHoles); h < id; h++ {
+		g.holes[h] = at
+	}
+	g.lastID = id
+	if len(g.holes) > maxHoles {
+		g.expireHoles()
+	}
+}
+
+// expireHoles forgets the holes older than holeTTL and, beyond maxHoles,
+// the lowest ids.
+func (g *grouper) expireHoles() {
+	cutoff := g.now().Add(-holeTTL)
+	for id, at := range g.holes {
+		if at.Before(cutoff) {
+			delete(g.holes, id)
+		}
+	}
+	if n := len(g.holes) - maxHoles; n > 0 {
+		ids := make([]int64, 0, len(g.holes))
+		for id := range g.holes {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids[:n] {
+			delete(g.holes, id)
+		}
+	}
+}
+
 func (g *grouper) assign(ctx context.Context, tx pgx.Tx, it *feedmill.Item, itemID, published, at int64, res *feedmill.IngestResult) error {
 	sig := stories.Sign(it.Title, it.Content)
 	storyID, joined := g.ix.Add(stories.Doc{ID: itemID, Published: fromNanos(published), Sig: sig})
-	g.lastID = max(g.lastID, itemID)
+	delete(g.holes, itemID)
+	g.advance(itemID)
 	if _, err := tx.Exec(ctx, `UPDATE items SET story_id = $1, signature = $2 WHERE id = $3`,
 		storyID, sig.Encode(), itemID); err != nil {
 		return err

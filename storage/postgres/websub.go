@@ -91,3 +91,27 @@ func (db *DB) SetTopicETag(ctx context.Context, topic, etag string) error {
 	}
 	return nil
 }
+
+// SwapTopicETag records etag as the last announced for topic unless it
+// already is, as one compare-and-set in the database, so that of several
+// daemons sharing it exactly one sees each change (a concurrent UPDATE
+// waits for the row and re-checks its WHERE). first reports that topic
+// had no ETag yet (its first version, only remembered); changed that this
+// call replaced a different one (the caller should announce).
+func (db *DB) SwapTopicETag(ctx context.Context, topic, etag string) (first, changed bool, err error) {
+	now := db.now().UnixNano()
+	tag, err := db.pool.Exec(ctx, `INSERT INTO websub_topics (topic, etag, updated) VALUES ($1, $2, $3)
+		ON CONFLICT (topic) DO NOTHING`, topic, etag, now)
+	if err != nil {
+		return false, false, fmt.Errorf("postgres: swap topic etag: %w", err)
+	}
+	if tag.RowsAffected() > 0 {
+		return true, false, nil
+	}
+	tag, err = db.pool.Exec(ctx, `UPDATE websub_topics SET etag = $2, updated = $3 WHERE topic = $1 AND etag <> $2`,
+		topic, etag, now)
+	if err != nil {
+		return false, false, fmt.Errorf("postgres: swap topic etag: %w", err)
+	}
+	return false, tag.RowsAffected() > 0, nil
+}

@@ -40,8 +40,10 @@ func Run(t *testing.T, newDSN func(t *testing.T) string) {
 		{"Stories", testStories},
 		{"OnePerStory", testOnePerStory},
 		{"Restory", testRestory},
+		{"StoryCentreAfterReopen", testStoryCentreAfterReopen},
 		{"DailyCounts", testDailyCounts},
 		{"Subscriptions", testSubscriptions},
+		{"TopicETagCompareAndSet", testTopicETagSwap},
 		{"Retention", testRetention},
 		{"ReadersAndGauges", testReadersAndGauges},
 	}
