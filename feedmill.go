@@ -35,6 +35,11 @@ type Item struct {
 	// LinkKey is the looser form of Link used to find the same article in
 	// other feeds (scheme, www. and AMP variants folded); "" when no link.
 	LinkKey string
+	// ContentKey finds the same article republished with a new guid and a
+	// new link, in any feed: a hash of its normalized title and body text
+	// (see normalize.ContentKey); "" when the title is empty or the body
+	// too short to tell articles apart.
+	ContentKey string
 	// Title is plain text, never HTML.
 	Title string
 	// Content is sanitized HTML: the feed's full content when it gave one,

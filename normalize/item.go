@@ -220,6 +220,9 @@ func (n *Normalizer) build(feedName string, it *gofeed.Item, id identity, base s
 	if t, ok := clampDate(it.UpdatedParsed, now); ok {
 		item.Updated = t
 	}
+	// Before a title is derived from the content: a derived title says
+	// nothing the body does not.
+	item.ContentKey = ContentKey(item.Title, item.Content)
 	if item.Title == "" {
 		item.Title = firstWords(Text(item.Content), derivedTitleWords)
 	}

@@ -108,3 +108,34 @@ func (h *fnv) int(n int) {
 		n >>= 8
 	}
 }
+
+// ContentKeyMinWords is the fewest words a body must have for ContentKey to
+// identify it: below that, generic titles ("Live updates", "Briefing")
+// over empty or one-line bodies would merge unrelated items.
+const ContentKeyMinWords = 12
+
+// ContentKey returns the key that finds the same article republished under
+// a new guid and a new link, in any feed: "content:" and a hex SHA-256
+// prefix of the item's title and the plain text of its body (content may be
+// HTML), both lowercased with whitespace collapsed, so markup, case and
+// spacing do not change it. It is "" when the title is empty or the body
+// has fewer than ContentKeyMinWords words. The prefix cannot begin a link
+// key (DedupLink's host would need a non-numeric port), so both kinds of
+// key share one table.
+func ContentKey(title, content string) string {
+	title = foldSpace(Title(title))
+	if title == "" {
+		return ""
+	}
+	words := strings.Fields(strings.ToLower(Text(content)))
+	if len(words) < ContentKeyMinWords {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(title + "\n" + strings.Join(words, " ")))
+	return "content:" + hex.EncodeToString(sum[:16])
+}
+
+// foldSpace lowercases s and collapses its whitespace to single spaces.
+func foldSpace(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}

@@ -156,6 +156,12 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		if merged {
 			res.Dedup.Link++
 		}
+		if itemID, merged, err = claimLink(ctx, tx, itemID, it.ContentKey); err != nil {
+			return err
+		}
+		if merged {
+			res.Dedup.Content++
+		}
 		// An item without a date of its own keeps the one it was given.
 		// A full text fetched before is kept: pages are fetched for new
 		// items only.
@@ -190,26 +196,33 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		}
 		return err
 	}
-	// Maybe an article another feed carried.
-	if it.LinkKey != "" {
-		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
+	// Maybe an article another feed carried: known under its link, or
+	// republished under a new guid and link with the same title and body.
+	for _, k := range []struct {
+		key   string
+		count *int
+	}{{it.LinkKey, &res.Dedup.Link}, {it.ContentKey, &res.Dedup.Content}} {
+		if k.key == "" {
+			continue
+		}
+		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, k.key).Scan(&itemID)
 		switch {
 		case err == nil:
 			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 				return err
 			}
 			res.Merged++
-			res.Dedup.Link++
+			*k.count++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		// Or an article retention deleted, carried by this feed now.
-		if gone, err := linkDeleted(ctx, tx, feedID, it, at); err != nil || gone {
+		if gone, err := linkDeleted(ctx, tx, feedID, it.Key, k.key, at); err != nil || gone {
 			if gone {
 				res.Seen++
-				res.Dedup.Link++
+				*k.count++
 			}
 			return err
 		}
@@ -220,8 +233,10 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}
-	if _, _, err := claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
-		return err
+	for _, k := range []string{it.LinkKey, it.ContentKey} {
+		if itemID, _, err = claimLink(ctx, tx, itemID, k); err != nil {
+			return err
+		}
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 		return err

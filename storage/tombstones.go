@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-
-	"github.com/feedmill/feedmill"
 )
 
 // keyDeleted reports whether retention deleted the item that feed feedID
@@ -20,12 +18,13 @@ func keyDeleted(ctx context.Context, tx *wtx, feedID int64, key string) (bool, e
 	return err == nil, err
 }
 
-// linkDeleted reports whether it, new to feed feedID, links to an article
+// linkDeleted reports whether an item new to feed feedID (under key) is
+// known by linkKey (its link or content key) to be an article
 // that retention deleted. The feed's key then gets a tombstone of its own,
 // so that the next poll skips the item before normalizing it.
-func linkDeleted(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, at int64) (bool, error) {
+func linkDeleted(ctx context.Context, tx *wtx, feedID int64, key, linkKey string, at int64) (bool, error) {
 	var itemID int64
-	err := tx.QueryRowContext(ctx, `SELECT item_id FROM link_tombstones WHERE link_key = ?`, it.LinkKey).Scan(&itemID)
+	err := tx.QueryRowContext(ctx, `SELECT item_id FROM link_tombstones WHERE link_key = ?`, linkKey).Scan(&itemID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
@@ -33,7 +32,7 @@ func linkDeleted(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item, 
 		return false, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO tombstones (feed_id, key, item_id, deleted_at, seen_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (feed_id, key) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`, feedID, it.Key, itemID, at, at)
+		ON CONFLICT (feed_id, key) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`, feedID, key, itemID, at, at)
 	return true, err
 }
 

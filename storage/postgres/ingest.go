@@ -144,6 +144,12 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 		if merged {
 			res.Dedup.Link++
 		}
+		if itemID, merged, err = claimLink(ctx, tx, itemID, it.ContentKey); err != nil {
+			return err
+		}
+		if merged {
+			res.Dedup.Content++
+		}
 		if _, err := tx.Exec(ctx, `UPDATE items SET link = $1, title = $2, content = $3,
 			text = CASE WHEN $4 = '' AND full_content <> '' THEN text ELSE $5 END, lang = $6, author = $7,
 			categories = $8, published = CASE WHEN $9::BIGINT = 0 THEN published ELSE $9 END, updated = $10,
@@ -174,25 +180,33 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 		}
 		return err
 	}
-	if it.LinkKey != "" {
-		err := tx.QueryRow(ctx, `SELECT item_id FROM links WHERE link_key = $1`, it.LinkKey).Scan(&itemID)
+	// Maybe an article another feed carried: known under its link, or
+	// republished under a new guid and link with the same title and body.
+	for _, k := range []struct {
+		key   string
+		count *int
+	}{{it.LinkKey, &res.Dedup.Link}, {it.ContentKey, &res.Dedup.Content}} {
+		if k.key == "" {
+			continue
+		}
+		err := tx.QueryRow(ctx, `SELECT item_id FROM links WHERE link_key = $1`, k.key).Scan(&itemID)
 		switch {
 		case err == nil:
 			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 				return err
 			}
 			res.Merged++
-			res.Dedup.Link++
+			*k.count++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
 		// Or an article retention deleted, carried by this feed now.
-		if gone, err := linkDeleted(ctx, tx, feedID, it, at); err != nil || gone {
+		if gone, err := linkDeleted(ctx, tx, feedID, it.Key, k.key, at); err != nil || gone {
 			if gone {
 				res.Seen++
-				res.Dedup.Link++
+				*k.count++
 			}
 			return err
 		}
@@ -205,8 +219,10 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 	}
 	// Another daemon may have stored the same article since the lookup
 	// above: claimLink then merges the two.
-	if itemID, _, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
-		return err
+	for _, k := range []string{it.LinkKey, it.ContentKey} {
+		if itemID, _, err = claimLink(ctx, tx, itemID, k); err != nil {
+			return err
+		}
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 		return err

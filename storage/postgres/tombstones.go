@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/feedmill/feedmill"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -19,11 +18,12 @@ func keyDeleted(ctx context.Context, tx pgx.Tx, feedID int64, key string) (bool,
 	return err == nil, err
 }
 
-// linkDeleted reports whether it, new to feed feedID, links to an article
+// linkDeleted reports whether an item new to feed feedID (under key) is
+// known by linkKey (its link or content key) to be an article
 // that retention deleted; the feed's key then gets a tombstone of its own.
-func linkDeleted(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Item, at int64) (bool, error) {
+func linkDeleted(ctx context.Context, tx pgx.Tx, feedID int64, key, linkKey string, at int64) (bool, error) {
 	var itemID int64
-	err := tx.QueryRow(ctx, `SELECT item_id FROM link_tombstones WHERE link_key = $1`, it.LinkKey).Scan(&itemID)
+	err := tx.QueryRow(ctx, `SELECT item_id FROM link_tombstones WHERE link_key = $1`, linkKey).Scan(&itemID)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return false, nil
@@ -31,7 +31,7 @@ func linkDeleted(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Item
 		return false, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO tombstones (feed_id, key, item_id, deleted_at, seen_at) VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (feed_id, key) DO UPDATE SET seen_at = greatest(tombstones.seen_at, excluded.seen_at)`, feedID, it.Key, itemID, at)
+		ON CONFLICT (feed_id, key) DO UPDATE SET seen_at = greatest(tombstones.seen_at, excluded.seen_at)`, feedID, key, itemID, at)
 	return true, err
 }
 

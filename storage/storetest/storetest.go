@@ -28,6 +28,7 @@ func Run(t *testing.T, newDSN func(t *testing.T) string) {
 		fn   func(*testing.T, func(*testing.T) (backend.Store, string))
 	}{
 		{"IngestDeduplicates", testIngestDeduplicates},
+		{"ContentDedup", testContentDedup},
 		{"ItemsQuery", testItemsQuery},
 		{"FeedStateAndReopen", testFeedStateAndReopen},
 		{"Retag", testRetag},
