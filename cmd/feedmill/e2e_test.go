@@ -59,8 +59,9 @@ func snapshots(t *testing.T, shared string, dirs ...string) map[string][]string 
 
 // unionFind groups served items into the distinct items a correct
 // aggregator stores: two served items are one item when they share their
-// feed and key (the same item polled again) or their article link (the same
-// article in several feeds, or an item whose link changed).
+// feed and key (the same item polled again), their article link (the same
+// article in several feeds, or an item whose link changed) or their title
+// and body (the same article republished with a new guid and link).
 type unionFind struct{ parent map[string]string }
 
 func (u *unionFind) find(x string) string {
@@ -90,6 +91,8 @@ func (u *unionFind) items() int {
 // servedItem is one item of a served document, as the test sees it.
 type servedItem struct {
 	key, link, title string
+	// content is the served content, else the summary.
+	content string
 }
 
 // expectItems reads a served document the way the test expects feedmill
@@ -124,7 +127,7 @@ func expectItems(feed *gofeed.Feed, feedURL string) []servedItem {
 		if strings.TrimSpace(content) == "" {
 			content = it.Description
 		}
-		items = append(items, servedItem{key: normalize.Key(guid, link, it.Title, content), link: link, title: it.Title})
+		items = append(items, servedItem{key: normalize.Key(guid, link, it.Title, content), link: link, title: it.Title, content: content})
 		if guid != "" {
 			if linksOfGUID[guid] == nil {
 				linksOfGUID[guid] = map[string]bool{}
@@ -264,6 +267,11 @@ outputs:
 				uf.find(k)
 				if it.link != "" {
 					uf.union(k, "link\x00"+normalize.DedupLink(it.link))
+				}
+				// The same title and body (long enough) republished under
+				// another guid and link, in any feed.
+				if ck := normalize.ContentKey(it.title, it.content); ck != "" {
+					uf.union(k, "content\x00"+ck)
 				}
 				served = append(served, it)
 				total++
