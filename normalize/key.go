@@ -30,7 +30,7 @@ func Key(guid, canonicalLink, title, content string) string {
 
 // hashVersion is mixed into RawHash. Bump it when normalization changes
 // its output, so every stored item is normalized again on its next poll.
-const hashVersion = 2
+const hashVersion = 3
 
 // RawHash fingerprints the raw fields of an item that normalization reads
 // (title, links, guid, description, content, dates, authors, categories,
