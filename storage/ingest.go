@@ -149,18 +149,8 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 	case err == nil:
 		// Same item, new content: update it in place. If its new link is
 		// already another item's, the two are one article: merge them.
-		var merged bool
-		if itemID, merged, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+		if itemID, err = claimKeys(ctx, tx, itemID, it, &res.Dedup); err != nil {
 			return err
-		}
-		if merged {
-			res.Dedup.Link++
-		}
-		if itemID, merged, err = claimLink(ctx, tx, itemID, it.ContentKey); err != nil {
-			return err
-		}
-		if merged {
-			res.Dedup.Content++
 		}
 		// An item without a date of its own keeps the one it was given.
 		// A full text fetched before is kept: pages are fetched for new
@@ -208,11 +198,15 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		err := tx.QueryRowContext(ctx, `SELECT item_id FROM links WHERE link_key = ?`, k.key).Scan(&itemID)
 		switch {
 		case err == nil:
+			*k.count++
+			// The article is now known under this item's other key too.
+			if itemID, err = claimKeys(ctx, tx, itemID, it, &res.Dedup); err != nil {
+				return err
+			}
 			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 				return err
 			}
 			res.Merged++
-			*k.count++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
@@ -233,10 +227,8 @@ func ingestItem(ctx context.Context, tx *wtx, g *grouper, feedID int64, it *feed
 		published, nanos(it.Updated), at).Scan(&itemID); err != nil {
 		return err
 	}
-	for _, k := range []string{it.LinkKey, it.ContentKey} {
-		if itemID, _, err = claimLink(ctx, tx, itemID, k); err != nil {
-			return err
-		}
+	if itemID, err = claimKeys(ctx, tx, itemID, it, &feedmill.DedupCounts{}); err != nil {
+		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 		return err
@@ -259,6 +251,26 @@ func insertSource(ctx context.Context, tx *wtx, feedID int64, it *feedmill.Item,
 	_, err := tx.ExecContext(ctx, `INSERT INTO sources (feed_id, key, item_id, link, raw_hash, first_seen)
 		VALUES (?, ?, ?, ?, ?, ?)`, feedID, it.Key, itemID, it.Link, it.Hash, at)
 	return err
+}
+
+// claimKeys records that item itemID is known under its link key and
+// content key, merging it with the items already known under them (counted
+// in dedup); it returns the id of the item that remains.
+func claimKeys(ctx context.Context, tx *wtx, itemID int64, it *feedmill.Item, dedup *feedmill.DedupCounts) (int64, error) {
+	for _, k := range []struct {
+		key   string
+		count *int
+	}{{it.LinkKey, &dedup.Link}, {it.ContentKey, &dedup.Content}} {
+		var merged bool
+		var err error
+		if itemID, merged, err = claimLink(ctx, tx, itemID, k.key); err != nil {
+			return 0, err
+		}
+		if merged {
+			*k.count++
+		}
+	}
+	return itemID, nil
 }
 
 // claimLink records that item itemID is known under linkKey. When another

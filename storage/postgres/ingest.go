@@ -137,18 +137,8 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 	case err == nil:
 		// Same item, new content: update it in place, merging it with the
 		// item that already has its new link, if any.
-		var merged bool
-		if itemID, merged, err = claimLink(ctx, tx, itemID, it.LinkKey); err != nil {
+		if itemID, err = claimKeys(ctx, tx, itemID, it, &res.Dedup); err != nil {
 			return err
-		}
-		if merged {
-			res.Dedup.Link++
-		}
-		if itemID, merged, err = claimLink(ctx, tx, itemID, it.ContentKey); err != nil {
-			return err
-		}
-		if merged {
-			res.Dedup.Content++
 		}
 		if _, err := tx.Exec(ctx, `UPDATE items SET link = $1, title = $2, content = $3,
 			text = CASE WHEN $4 = '' AND full_content <> '' THEN text ELSE $5 END, lang = $6, author = $7,
@@ -192,11 +182,15 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 		err := tx.QueryRow(ctx, `SELECT item_id FROM links WHERE link_key = $1`, k.key).Scan(&itemID)
 		switch {
 		case err == nil:
+			*k.count++
+			// The article is now known under this item's other key too.
+			if itemID, err = claimKeys(ctx, tx, itemID, it, &res.Dedup); err != nil {
+				return err
+			}
 			if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 				return err
 			}
 			res.Merged++
-			*k.count++
 			it.ID = itemID
 			return nil
 		case !errors.Is(err, pgx.ErrNoRows):
@@ -219,10 +213,8 @@ func ingestItem(ctx context.Context, tx pgx.Tx, g *grouper, feedID int64, it *fe
 	}
 	// Another daemon may have stored the same article since the lookup
 	// above: claimLink then merges the two.
-	for _, k := range []string{it.LinkKey, it.ContentKey} {
-		if itemID, _, err = claimLink(ctx, tx, itemID, k); err != nil {
-			return err
-		}
+	if itemID, err = claimKeys(ctx, tx, itemID, it, &feedmill.DedupCounts{}); err != nil {
+		return err
 	}
 	if err := insertSource(ctx, tx, feedID, it, itemID, at); err != nil {
 		return err
@@ -245,6 +237,26 @@ func insertSource(ctx context.Context, tx pgx.Tx, feedID int64, it *feedmill.Ite
 	_, err := tx.Exec(ctx, `INSERT INTO sources (feed_id, key, item_id, link, raw_hash, first_seen)
 		VALUES ($1, $2, $3, $4, $5, $6)`, feedID, it.Key, itemID, it.Link, it.Hash, at)
 	return err
+}
+
+// claimKeys records that item itemID is known under its link key and
+// content key, merging it with the items already known under them (counted
+// in dedup); it returns the id of the item that remains.
+func claimKeys(ctx context.Context, tx pgx.Tx, itemID int64, it *feedmill.Item, dedup *feedmill.DedupCounts) (int64, error) {
+	for _, k := range []struct {
+		key   string
+		count *int
+	}{{it.LinkKey, &dedup.Link}, {it.ContentKey, &dedup.Content}} {
+		var merged bool
+		var err error
+		if itemID, merged, err = claimLink(ctx, tx, itemID, k.key); err != nil {
+			return 0, err
+		}
+		if merged {
+			*k.count++
+		}
+	}
+	return itemID, nil
 }
 
 // claimLink records that item itemID is known under linkKey. When another

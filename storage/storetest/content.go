@@ -19,6 +19,13 @@ func contentItem(guid, title, content string) feedmill.Item {
 		Hash: "h:" + guid + content, Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
+// withLink gives it the link of the item with guid.
+func withLink(it feedmill.Item, guid string) feedmill.Item {
+	it.Link = "https://news.example/" + guid
+	it.LinkKey = "key:" + it.Link
+	return it
+}
+
 // testContentDedup checks that an article republished with a new guid and a
 // new link, in the same feed or another one, is stored once with every
 // source, while a different body or a body too short to tell articles apart
@@ -54,6 +61,14 @@ func testContentDedup(t *testing.T, newDB func(*testing.T) (backend.Store, strin
 		{"an item of its own", "d", []feedmill.Item{contentItem("d2", "Draft", other+other)}, feedmill.IngestResult{New: 1}, 5},
 		{"its content changes into the article's", "d", []feedmill.Item{contentItem("d2", title, body)},
 			feedmill.IngestResult{Updated: 1, Dedup: feedmill.DedupCounts{GUID: 1, Content: 1}}, 4},
+		// The article is known under the links it was merged with.
+		{"a link it was republished under", "e", []feedmill.Item{withLink(contentItem("e1", "Budget", short), "b1")},
+			feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1}}, 4},
+		// An item found by its link is known under its content too: the
+		// item of feed c with the other body is the same article as the
+		// one that carries its link, and they merge.
+		{"link of one, content of another", "f", []feedmill.Item{withLink(contentItem("f1", title, other), "a1")},
+			feedmill.IngestResult{Merged: 1, Dedup: feedmill.DedupCounts{Link: 1, Content: 1}}, 3},
 	}
 	for _, s := range steps {
 		got := ingest(t, db, feedmill.Batch{Feed: s.feed, URL: "http://" + s.feed + "/", FetchedAt: at, Items: s.items})
@@ -80,7 +95,8 @@ func testContentDedup(t *testing.T, newDB func(*testing.T) (backend.Store, strin
 		links = append(links, s.Feed+" "+s.Link)
 	}
 	slices.Sort(links)
-	want := []string{"a https://news.example/a1", "a https://news.example/a2", "b https://news.example/b1", "d https://news.example/d2"}
+	want := []string{"a https://news.example/a1", "a https://news.example/a2", "b https://news.example/b1",
+		"c https://news.example/c1", "d https://news.example/d2", "e https://news.example/b1", "f https://news.example/a1"}
 	if !slices.Equal(links, want) {
 		t.Errorf("article sources = %q, want %q", links, want)
 	}
