@@ -7,6 +7,7 @@ import (
 
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/storage"
 	"github.com/feedmill/feedmill/storage/backend"
 )
 
@@ -102,5 +103,18 @@ func testContentDedup(t *testing.T, newDB func(*testing.T) (backend.Store, strin
 	}
 	if err := db.Verify(ctx); err != nil {
 		t.Errorf("Verify: %v", err)
+	}
+	// Retention deletes the article (all but the newest item are old): its
+	// content key is tombstoned with its links, so a copy republished
+	// under yet another guid and link is not stored again.
+	if _, err := db.Prune(ctx, storage.Retention{MaxAge: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	got := ingest(t, db, feedmill.Batch{Feed: "g", URL: "http://g/", FetchedAt: at, Items: []feedmill.Item{contentItem("g1", title, body)}})
+	if got.New != 0 || got.Seen != 1 || got.Dedup != (feedmill.DedupCounts{Content: 1}) {
+		t.Errorf("a deleted article republished: %+v, want seen by its content", got)
+	}
+	if items, _ := db.Items(ctx, feedmill.ItemQuery{Feed: "g"}); len(items) != 0 {
+		t.Errorf("a deleted article came back: %s", titles(items))
 	}
 }
