@@ -419,14 +419,26 @@ func (e *RateLimitedError) Error() string {
 // several share the database: the feed is claimed only when it is due
 // (not disabled and past its next check, or its configured URL changed),
 // when no other process holds an unexpired lease on it, and when it was
-// not claimed within Gap (so processes whose schedules tick a moment apart
-// do not poll it twice in one round). A claim is released when the poll is
-// recorded, or expires after Lease when its process died.
+// not claimed at or after Since (so that processes whose schedules tick a
+// moment apart, or one that lags, do not poll it twice in one round). A
+// claim is released when the poll is recorded, or expires after Lease when
+// its process died.
 type Claim struct {
 	Feed, URL string
 	// Owner names the claiming process.
 	Owner string
 	Now   time.Time
 	Lease time.Duration
-	Gap   time.Duration
+	// Since is the start of the current round: the feed was not claimed
+	// at or after it. The zero time sets no such condition.
+	Since time.Time
+}
+
+// SinceNanos is Since in Unix nanoseconds, for the backends' queries: one
+// past Now when Since is zero, a bound every past claim meets.
+func (c Claim) SinceNanos() int64 {
+	if c.Since.IsZero() {
+		return c.Now.UnixNano() + 1
+	}
+	return c.Since.UnixNano()
 }

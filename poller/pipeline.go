@@ -164,10 +164,10 @@ func (p *Pipeline) run(ctx context.Context, f Feed, force bool) Report {
 	rep := Report{Feed: f.Name}
 	if claimer, ok := p.Store.(Claimer); ok && !force && p.Lease > 0 {
 		// Due or not is decided by the claim, against the state other
-		// processes stored; half the schedule's period apart at least, so
-		// processes ticking a moment apart poll a feed once per round.
+		// processes stored; once per round, so processes ticking a moment
+		// apart, or one lagging behind, poll a feed once per round.
 		claimed, err := claimer.Claim(ctx, feedmill.Claim{Feed: f.Name, URL: f.URL, Owner: p.Owner, Now: start,
-			Lease: p.Lease, Gap: f.Policy.Period / 2})
+			Lease: p.Lease, Since: roundStart(start, f.Policy.Period)})
 		if err != nil {
 			rep.Err = err
 			return rep
@@ -504,4 +504,24 @@ func (p *Pipeline) each(ctx context.Context, feeds []Feed, concurrency int, poll
 		})
 	}
 	wg.Wait()
+}
+
+// roundStart is the start of the schedule round that now is in: the last
+// multiple of period (the ticks of an "@every" schedule; those of a cron
+// expression with a regular period, such as every 15 minutes, too), but
+// never later than half a period ago, so that a round's claim also keeps
+// a process whose ticks do not fall on multiples from polling again at
+// once. Zero when the period is unknown.
+func roundStart(now time.Time, period time.Duration) time.Time {
+	if period <= 0 {
+		return time.Time{}
+	}
+	return minTime(now.Truncate(period), now.Add(-period/2))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -36,3 +36,25 @@ func TestEveryScheduleAligned(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundStart(t *testing.T) {
+	tick := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		now    time.Time
+		period time.Duration
+		want   time.Time
+	}{
+		{"just after the tick", tick.Add(100 * time.Millisecond), 4 * time.Second, tick.Add(100*time.Millisecond - 2*time.Second)},
+		{"late in the round", tick.Add(3 * time.Second), 4 * time.Second, tick},
+		{"quarter-hour cron", tick.Add(14 * time.Minute), 15 * time.Minute, tick},
+		{"unknown period", tick, 0, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := roundStart(tt.now, tt.period); !got.Equal(tt.want) {
+				t.Errorf("roundStart(%v, %v) = %v, want %v", tt.now, tt.period, got, tt.want)
+			}
+		})
+	}
+}

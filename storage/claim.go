@@ -21,8 +21,8 @@ func (db *DB) Claim(ctx context.Context, c feedmill.Claim) (bool, error) {
 		now := nanos(c.Now)
 		res, err := tx.ExecContext(ctx, `UPDATE feeds SET lease_owner = ?, lease_until = ?, claimed_at = ?
 			WHERE name = ? AND (url <> ? OR (status <> 'disabled' AND next_check <= ?))
-			AND lease_until <= ? AND claimed_at <= ?`,
-			c.Owner, now+int64(c.Lease), now, c.Feed, c.URL, now, now, now-int64(c.Gap))
+			AND lease_until <= ? AND claimed_at < ?`,
+			c.Owner, now+int64(c.Lease), now, c.Feed, c.URL, now, now, c.SinceNanos())
 		if err != nil {
 			return err
 		}

@@ -96,6 +96,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// walSizeLimit is the size the WAL file is truncated to after a checkpoint
+// resets it.
+const walSizeLimit = 32 << 20
+
 // dsn builds the connection string. Pragmas go in the DSN because
 // busy_timeout, foreign_keys and synchronous are per connection.
 func dsn(name string, readOnly bool) string {
@@ -106,6 +110,10 @@ func dsn(name string, readOnly bool) string {
 	// NORMAL is safe in WAL mode against process crashes (kill -9): only a
 	// power loss can roll back the last transactions, never corrupt.
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// A checkpoint that resets the WAL truncates it to this size, so a
+	// burst of writes (or readers that held checkpoints back) does not
+	// leave a large WAL file behind for good.
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {

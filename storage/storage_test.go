@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +66,22 @@ func TestVerifyAndBackup(t *testing.T) {
 	}
 	if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), "1 items without a source") {
 		t.Errorf("Verify after deleting a source: %v", err)
+	}
+}
+
+// TestWALSizeLimit: every connection truncates the WAL to walSizeLimit when
+// a checkpoint resets it, so the file cannot stay large after a burst.
+func TestWALSizeLimit(t *testing.T) {
+	db := openTest(t)
+	for name, conn := range map[string]interface {
+		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	}{"writer": db.w, "reader": db.r} {
+		var limit int64
+		if err := conn.QueryRowContext(t.Context(), "PRAGMA journal_size_limit").Scan(&limit); err != nil {
+			t.Fatal(err)
+		}
+		if limit != walSizeLimit {
+			t.Errorf("%s: journal_size_limit = %d, want %d", name, limit, walSizeLimit)
+		}
 	}
 }

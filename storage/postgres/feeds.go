@@ -49,9 +49,9 @@ func (db *DB) Claim(ctx context.Context, c feedmill.Claim) (bool, error) {
 	tag, err := db.pool.Exec(ctx, `UPDATE feeds SET lease_owner = $3, lease_until = $4, claimed_at = $5
 		WHERE id = (SELECT id FROM feeds WHERE name = $1
 			AND (url <> $2 OR (status <> 'disabled' AND next_check <= $5))
-			AND lease_until <= $5 AND claimed_at <= $6
+			AND lease_until <= $5 AND claimed_at < $6
 			FOR UPDATE SKIP LOCKED)`,
-		c.Feed, c.URL, c.Owner, now+int64(c.Lease), now, now-int64(c.Gap))
+		c.Feed, c.URL, c.Owner, now+int64(c.Lease), now, c.SinceNanos())
 	if err != nil {
 		return false, fmt.Errorf("postgres: claim %s: %w", c.Feed, err)
 	}

@@ -37,6 +37,7 @@ func Run(t *testing.T, newDSN func(t *testing.T) string) {
 		{"FetchLogBounded", testFetchLogBounded},
 		{"Claim", testClaim},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ClaimRounds", testClaimRounds},
 		{"ConcurrentIngestOfOneArticle", testConcurrentIngest},
 		{"Stories", testStories},
 		{"OnePerStory", testOnePerStory},
@@ -533,7 +534,7 @@ func testClaim(t *testing.T, newDB func(*testing.T) (backend.Store, string)) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	claim := func(owner string, at time.Time, url string) bool {
 		t.Helper()
-		ok, err := db.Claim(ctx, feedmill.Claim{Feed: "f", URL: url, Owner: owner, Now: at, Lease: time.Minute, Gap: 10 * time.Second})
+		ok, err := db.Claim(ctx, feedmill.Claim{Feed: "f", URL: url, Owner: owner, Now: at, Lease: time.Minute, Since: at.Add(-10 * time.Second)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -576,6 +577,38 @@ func testClaim(t *testing.T, newDB func(*testing.T) (backend.Store, string)) {
 	}
 }
 
+// testClaimRounds: a process that lags behind the others claims a feed
+// polled earlier in the same round no more, and claims it in the next.
+func testClaimRounds(t *testing.T, newDB func(*testing.T) (backend.Store, string)) {
+	ctx := t.Context()
+	db, _ := newDB(t)
+	round := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // rounds of 4 s
+	claim := func(owner string, at, since time.Time) bool {
+		t.Helper()
+		ok, err := db.Claim(ctx, feedmill.Claim{Feed: "f", URL: "http://f/", Owner: owner, Now: at, Lease: time.Minute, Since: since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			err := db.RecordPoll(ctx, feedmill.Batch{Feed: "f", URL: "http://f/", FetchedAt: at,
+				Outcome: feedmill.OutcomeNotModified, State: feedmill.FetchState{NextCheck: at, Rate: -1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ok
+	}
+	if !claim("A", round.Add(100*time.Millisecond), round) {
+		t.Fatal("A could not claim a new feed")
+	}
+	if claim("C", round.Add(3100*time.Millisecond), round) {
+		t.Error("C, lagging 3 s behind, polled the feed again in the same round")
+	}
+	if !claim("B", round.Add(4*time.Second+100*time.Millisecond), round.Add(4*time.Second)) {
+		t.Error("B could not claim the feed in the next round")
+	}
+}
+
 // testConcurrentClaims: of many claimers at once, exactly one gets the feed.
 func testConcurrentClaims(t *testing.T, newDB func(*testing.T) (backend.Store, string)) {
 	db, _ := newDB(t)
@@ -587,7 +620,7 @@ func testConcurrentClaims(t *testing.T, newDB func(*testing.T) (backend.Store, s
 		for w := range 8 {
 			wg.Go(func() {
 				ok, err := db.Claim(context.Background(), feedmill.Claim{Feed: fmt.Sprintf("f%d", round), URL: "http://f/",
-					Owner: fmt.Sprint(w), Now: now, Lease: time.Minute, Gap: time.Second})
+					Owner: fmt.Sprint(w), Now: now, Lease: time.Minute, Since: now.Add(-time.Second)})
 				if err != nil {
 					t.Error(err)
 				}
