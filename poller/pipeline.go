@@ -18,6 +18,7 @@ import (
 	"github.com/feedmill/feedmill"
 	"github.com/feedmill/feedmill/fetcher"
 	"github.com/feedmill/feedmill/normalize"
+	"github.com/feedmill/feedmill/redact"
 	"github.com/feedmill/feedmill/topics"
 )
 
@@ -230,7 +231,7 @@ func (p *Pipeline) poll(ctx context.Context, f Feed, prev feedmill.FetchState, r
 	st.MovedTo = prev.MovedTo
 	if res.MovedTo != "" && res.MovedTo != url {
 		st.MovedTo = res.MovedTo
-		p.log().Warn("feed moved permanently", "feed", f.Name, "url", f.URL, "moved_to", res.MovedTo)
+		p.log().Warn("feed moved permanently", "feed", f.Name, "url", redact.URL(f.URL), "moved_to", redact.URL(res.MovedTo))
 	}
 	if res.NotModified {
 		rep.NotModified = true
@@ -289,7 +290,7 @@ func (p *Pipeline) recordWithoutItems(ctx context.Context, f Feed, prev feedmill
 		b.Outcome, b.Error = feedmill.OutcomeFailed, rep.Err.Error()
 		if errors.Is(rep.Err, feedmill.ErrGone) {
 			b.Outcome, b.HTTPStatus = feedmill.OutcomeGone, 410
-			p.log().Warn("feed is gone (HTTP 410): disabled until a manual fetch succeeds", "feed", f.Name, "url", f.URL)
+			p.log().Warn("feed is gone (HTTP 410): disabled until a manual fetch succeeds", "feed", f.Name, "url", redact.URL(f.URL))
 		}
 		b.State = st
 	}

@@ -1,13 +1,16 @@
 package poller
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -298,5 +301,33 @@ func TestGoneAndMoved(t *testing.T) {
 	defer mu.Unlock()
 	if hits["/old"] != 1 || hits["/new"] != 2 {
 		t.Errorf("hits %v: want the old URL once, then the new one directly", hits)
+	}
+}
+
+// TestLogsHideCredentials: the warnings about moved and gone feeds name
+// them without the user information and query their URLs may carry.
+func TestLogsHideCredentials(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new?token=s3cret-new", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title></channel></rss>`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	var logs bytes.Buffer
+	p := newPipeline(t, openDB(t))
+	p.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	withCreds := strings.Replace(srv.URL, "http://", "http://alice:s3cret-pass@", 1)
+	for _, f := range []Feed{{Name: "gone", URL: withCreds + "/gone?key=s3cret-key"}, {Name: "moved", URL: withCreds + "/old?key=s3cret-key"}} {
+		p.Poll(t.Context(), f)
+	}
+	if !strings.Contains(logs.String(), "feed moved permanently") || !strings.Contains(logs.String(), "HTTP 410") {
+		t.Fatalf("the warnings were not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "s3cret") || strings.Contains(logs.String(), "alice") {
+		t.Errorf("credentials in the log:\n%s", logs.String())
 	}
 }
