@@ -155,7 +155,7 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 // key violation). A cancelled write never half-commits.
 func (db *DB) write(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 10; attempt++ {
 		err = pgx.BeginFunc(ctx, db.pool, fn)
 		if !retryable(err) {
 			return err
@@ -169,9 +169,16 @@ func (db *DB) write(ctx context.Context, fn func(pgx.Tx) error) error {
 	return err
 }
 
+// errKeyMoved is a link or content key that changed hands between two
+// statements of a transaction; running it again sees the new owner.
+var errKeyMoved = errors.New("postgres: a key moved to another item meanwhile")
+
 // retryable reports whether err is a conflict that running the
 // transaction again resolves.
 func retryable(err error) bool {
+	if errors.Is(err, errKeyMoved) {
+		return true
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return false

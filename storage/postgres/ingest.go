@@ -277,6 +277,11 @@ func claimLink(ctx context.Context, tx pgx.Tx, itemID int64, linkKey string) (id
 	}
 	var owner int64
 	if err := tx.QueryRow(ctx, `SELECT item_id FROM links WHERE link_key = $1`, linkKey).Scan(&owner); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The row that conflicted went with an item another
+			// transaction merged away between the two statements.
+			return 0, false, errKeyMoved
+		}
 		return 0, false, err
 	}
 	if owner == itemID {
@@ -294,7 +299,11 @@ func mergeItems(ctx context.Context, tx pgx.Tx, keep, drop int64) error {
 	// that to commit (and the moves below see its rows, instead of the
 	// delete cascading over them); one starting after waits for this one,
 	// then fails on the deleted item and is retried (see retryable).
-	if _, err := tx.Exec(ctx, `SELECT id FROM items WHERE id = $1 FOR UPDATE`, drop); err != nil {
+	var locked int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM items WHERE id = $1 FOR UPDATE`, drop).Scan(&locked); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errKeyMoved // another transaction merged drop away first
+		}
 		return err
 	}
 	if err := leaveStory(ctx, tx, drop); err != nil {
